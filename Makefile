@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv when it is missing and install what they need into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# CPU build of torch, served from local disk on the project's machines; users may
+# install any other torch build first: an existing torch is kept.
+TORCH_CPU ?= torch==2.13.0
+
+.PHONY: demo test lint format clean venv
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.torch: $(VENV)/.created
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet "$(TORCH_CPU)" || $(PIP) install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.torch pyproject.toml
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/eqqnn demo --out runs/demo
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks
+	$(VENV)/bin/ruff format --check eqqnn tests tutorials benchmarks
+	$(PY) -m pytest -q eqqnn tests
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix eqqnn tests tutorials benchmarks
+	$(VENV)/bin/ruff format eqqnn tests tutorials benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

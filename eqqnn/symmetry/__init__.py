@@ -1,0 +1,103 @@
+"""The symmetry core: groups, representations and equivariant maps.
+
+Both the quantum circuit library and the classical mirror build on this package.
+"""
+
+from eqqnn.symmetry._channels import (
+    apply_choi,
+    choi_from_kraus,
+    choi_representation,
+    choi_to_kraus,
+    cptp_violation,
+    equivariant_choi_basis,
+    is_cptp,
+    twirl_channel,
+)
+from eqqnn.symmetry._equivariant import (
+    equivariant_basis,
+    haar_quadrature,
+    hermitian_basis,
+    orthonormal_span,
+    project_onto_span,
+    same_span,
+    twirl,
+    twirl_monte_carlo,
+)
+from eqqnn.symmetry._groups import (
+    SU2,
+    DirectProduct,
+    FiniteGroup,
+    Group,
+    cyclic_group,
+    dihedral_group,
+    octahedral_group,
+    symmetric_group,
+)
+from eqqnn.symmetry._qubits import (
+    apply_qubit_rotation,
+    permutation_operator,
+    total_spin_operators,
+)
+from eqqnn.symmetry._representations import (
+    DirectSum,
+    Dual,
+    FactorRepresentation,
+    MatrixRepresentation,
+    OuterProduct,
+    PermutationRepresentation,
+    RegularRepresentation,
+    Representation,
+    SO3Vector,
+    SpinIrrep,
+    TensorProduct,
+    TrivialRepresentation,
+    qubit_representation,
+    spin_matrices,
+)
+from eqqnn.symmetry._schur_weyl import commutant_dimension, su2_commutant_basis
+
+__all__ = [
+    "SU2",
+    "DirectProduct",
+    "DirectSum",
+    "Dual",
+    "FactorRepresentation",
+    "FiniteGroup",
+    "Group",
+    "MatrixRepresentation",
+    "OuterProduct",
+    "PermutationRepresentation",
+    "RegularRepresentation",
+    "Representation",
+    "SO3Vector",
+    "SpinIrrep",
+    "TensorProduct",
+    "TrivialRepresentation",
+    "apply_choi",
+    "apply_qubit_rotation",
+    "choi_from_kraus",
+    "choi_representation",
+    "choi_to_kraus",
+    "commutant_dimension",
+    "cptp_violation",
+    "cyclic_group",
+    "dihedral_group",
+    "equivariant_basis",
+    "equivariant_choi_basis",
+    "haar_quadrature",
+    "hermitian_basis",
+    "is_cptp",
+    "octahedral_group",
+    "orthonormal_span",
+    "permutation_operator",
+    "project_onto_span",
+    "qubit_representation",
+    "same_span",
+    "spin_matrices",
+    "su2_commutant_basis",
+    "symmetric_group",
+    "total_spin_operators",
+    "twirl",
+    "twirl_channel",
+    "twirl_monte_carlo",
+]
