@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 # install any other torch build first: an existing torch is kept.
 TORCH_CPU ?= torch==2.13.0
 
-.PHONY: demo test lint format clean venv
+.PHONY: demo test test-slow lint format clean venv
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks
 	$(VENV)/bin/ruff format --check eqqnn tests tutorials benchmarks
-	$(PY) -m pytest -q eqqnn tests
+	$(PY) -m pytest -q -m "not slow" eqqnn tests
+
+# Heavier tests (marked `slow`), runnable on their own.
+test-slow: $(VENV)/.installed-dev
+	$(PY) -m pytest -q -m slow eqqnn tests
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks
