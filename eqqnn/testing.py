@@ -36,7 +36,7 @@ def _is_torch(x: Any) -> bool:
 def default_tolerance(dtype: Any) -> float:
     """1e-10 for 64-bit (float64 / complex128) data, 1e-5 for 32-bit, 1e-2 for 16-bit."""
     name = str(dtype)
-    if "64" in name and "complex64" not in name or "128" in name:
+    if ("64" in name and "complex64" not in name) or "128" in name:
         return 1e-10
     if "32" in name or "complex64" in name:
         return 1e-5
@@ -44,7 +44,10 @@ def default_tolerance(dtype: Any) -> float:
 
 
 def random_inputs(
-    rep: Representation, batch: int = 4, *, seed: int | np.random.Generator = 0,
+    rep: Representation,
+    batch: int = 4,
+    *,
+    seed: int | np.random.Generator = 0,
     real: bool = False,
 ) -> np.ndarray:
     """Seeded Gaussian inputs ``(batch, rep.dim)`` (complex128 unless ``real``)."""
@@ -113,9 +116,7 @@ def equivariance_error(
     s, b = r_in.shape[0], inputs.shape[0]
     fx = f(inputs)
     if fx.ndim != 2 or fx.shape[1] != rep_out.dim or fx.shape[0] != b:
-        raise DimensionError(
-            f"f returned shape {tuple(fx.shape)}; expected ({b}, {rep_out.dim})"
-        )
+        raise DimensionError(f"f returned shape {tuple(fx.shape)}; expected ({b}, {rep_out.dim})")
     moved = _act(r_in, inputs).reshape(s * b, rep_in.dim)
     lhs = f(moved).reshape(s, b, rep_out.dim)
     rhs = _act(r_out, fx)

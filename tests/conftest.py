@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def _seed_everything() -> None:
     random.seed(1234)
-    np.random.seed(1234)  # legacy global state, for third-party code only
+    np.random.seed(1234)  # noqa: NPY002 - legacy global state, for third-party code only
     try:
         import torch
 

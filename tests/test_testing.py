@@ -16,8 +16,9 @@ from eqqnn.symmetry import (
 from eqqnn.testing import assert_equivariant, default_tolerance, equivariance_error
 
 
-def test_equivariant_numpy_and_torch(rng: np.random.Generator,
-                                     complex_dtype: tuple[str, float]) -> None:
+def test_equivariant_numpy_and_torch(
+    rng: np.random.Generator, complex_dtype: tuple[str, float]
+) -> None:
     rep = qubit_representation(3)
     x = rng.standard_normal((8, 8)) + 1j * rng.standard_normal((8, 8))
     g = twirl(x, rep)

@@ -62,7 +62,9 @@ def choi_from_kraus(kraus: Sequence[np.ndarray]) -> np.ndarray:
     """
     kraus = np.asarray(kraus)
     if kraus.ndim != 3:
-        raise DimensionError(f"Kraus operators must form a (k, d_out, d_in) array, got {kraus.shape}")
+        raise DimensionError(
+            f"Kraus operators must form a (k, d_out, d_in) array, got {kraus.shape}"
+        )
     vecs = np.swapaxes(kraus, -1, -2).reshape(len(kraus), -1)  # vec[i * d_out + a] = K[a, i]
     return np.einsum("kx,ky->xy", vecs, vecs.conj())
 
@@ -77,7 +79,10 @@ def choi_to_kraus(j: np.ndarray, d_in: int, d_out: int, *, tol: float = 1e-12) -
 
 
 def apply_choi(j: np.ndarray, rho: np.ndarray, d_in: int, d_out: int) -> np.ndarray:
-    r""":math:`\Phi(\rho) = \sum_{ij} \rho_{ij}\, \Phi(|i\rangle\langle j|)` (``rho`` may be batched)."""
+    r"""Apply a channel by its Choi operator (``rho`` may be batched).
+
+    .. math:: \Phi(\rho) = \sum_{ij} \rho_{ij}\, \Phi(|i\rangle\langle j|)
+    """
     j = _dims(j, d_in, d_out)
     rho = np.asarray(rho)
     if rho.shape[-2:] != (d_in, d_in):
@@ -103,7 +108,10 @@ def is_cptp(j: np.ndarray, d_in: int, d_out: int, *, atol: float = 1e-10) -> boo
 
 
 def choi_representation(rep_in: Representation, rep_out: Representation) -> TensorProduct:
-    r"""The representation :math:`\bar\rho_{in} \otimes \rho_{out}` that equivariant Choi operators commute with."""
+    r"""The representation :math:`\bar\rho_{in} \otimes \rho_{out}`.
+
+    Choi operators of equivariant channels commute with it.
+    """
     return TensorProduct(Dual(rep_in), rep_out)
 
 

@@ -106,7 +106,7 @@ def orthonormal_span(mats: np.ndarray, *, tol: float = 1e-9, real: bool = False)
 
 
 def hermitian_basis(basis: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
-    r"""An orthonormal basis of Hermitian matrices for a span closed under :math:`X \mapsto X^\dagger`.
+    r"""An orthonormal Hermitian basis of a span closed under :math:`X \mapsto X^\dagger`.
 
     The Hermitian parts :math:`(B + B^\dagger)/2` and :math:`(B - B^\dagger)/2i` of a complex
     basis span the same real form; they are orthonormalized over the reals.  Raises when
@@ -135,7 +135,10 @@ def hermitian_basis(basis: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
 
 
 def project_onto_span(x: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    r"""Orthogonal projection :math:`\sum_i \mathrm{tr}(B_i^\dagger X) B_i` onto an orthonormal basis."""
+    r"""Orthogonal projection onto the span of an orthonormal basis.
+
+    .. math:: X \mapsto \sum_i \mathrm{tr}(B_i^\dagger X)\, B_i
+    """
     x = np.asarray(x)
     coeffs = np.einsum("kij,...ij->...k", basis.conj(), x)
     return np.einsum("...k,kij->...ij", coeffs, basis)
@@ -157,9 +160,7 @@ def _constraints(rep_in: Representation, rep_out: Representation) -> list[np.nda
         (rep_in.algebra_matrix(x), rep_out.algebra_matrix(x))
         for x in rep_in.group.lie_algebra_basis()
     ]
-    pairs += [
-        (rep_in.matrix(g), rep_out.matrix(g)) for g in rep_in.group.discrete_generators()
-    ]
+    pairs += [(rep_in.matrix(g), rep_out.matrix(g)) for g in rep_in.group.discrete_generators()]
     for a_in, a_out in pairs:
         blocks.append(np.kron(np.eye(dout), a_in.T) - np.kron(a_out, np.eye(din)))
     return blocks
@@ -295,7 +296,9 @@ def twirl(
     *,
     chunk: int | None = None,
 ) -> np.ndarray:
-    r"""Exact group average :math:`\int dg\, \rho_{out}(g) X \rho_{in}(g)^\dagger` (batched over ``x``).
+    r"""Exact group average (batched over ``x``).
+
+    .. math:: \mathcal T[X] = \int dg\, \rho_{out}(g) X \rho_{in}(g)^\dagger
 
     Examples
     --------

@@ -162,13 +162,15 @@ class SU2(Group):
         safe = np.where(theta > 0, theta, 1.0)
         axis = vec / safe[..., None]
         ns = np.einsum("...a,aij->...ij", axis, PAULIS)
-        return np.cos(theta / 2)[..., None, None] * np.eye(2) - 1j * np.sin(theta / 2)[
-            ..., None, None
-        ] * ns
+        return (
+            np.cos(theta / 2)[..., None, None] * np.eye(2)
+            - 1j * np.sin(theta / 2)[..., None, None] * ns
+        )
 
     @staticmethod
     def algebra_coordinates(generator: np.ndarray) -> np.ndarray:
-        r"""Coordinates :math:`c_a = \mathrm{tr}(H \sigma^a)` of :math:`H = \sum_a c_a \sigma^a/2`."""
+        r"""Coordinates :math:`c_a = \mathrm{tr}(H \sigma^a)` of :math:`H = \sum_a c_a \sigma^a/2`.
+        """
         h = np.asarray(generator)
         if h.shape[-2:] != (2, 2):
             raise GroupElementError(
@@ -443,9 +445,7 @@ def octahedral_group() -> FiniteGroup:
         images = axes @ r.T
         return [int(np.flatnonzero((axes == im).all(axis=1))[0]) for im in images]
 
-    return FiniteGroup.from_generators(
-        "O", [as_perm(rx), as_perm(rz)], matrix_generators=[rx, rz]
-    )
+    return FiniteGroup.from_generators("O", [as_perm(rx), as_perm(rz)], matrix_generators=[rx, rz])
 
 
 def symmetric_group(n: int) -> FiniteGroup:
@@ -511,8 +511,8 @@ class DirectProduct(Group):
 
     def compose(self, g: Any, h: Any) -> tuple:
         return tuple(
-            f.compose(a, b) for f, a, b in zip(self.factors, self.validate(g), self.validate(h),
-                                               strict=True)
+            f.compose(a, b)
+            for f, a, b in zip(self.factors, self.validate(g), self.validate(h), strict=True)
         )
 
     def inverse(self, g: Any) -> tuple:

@@ -132,9 +132,7 @@ def apply_qubit_rotation(states: Any, u: Any) -> Any:
         axis = nl + q
         if is_torch:
             psi = psi.movedim(axis, -1)
-            psi = (
-                (psi @ u.transpose(-1, -2)) if not batched else _batched_apply_torch(psi, u)
-            )
+            psi = (psi @ u.transpose(-1, -2)) if not batched else _batched_apply_torch(psi, u)
             psi = psi.movedim(-1, axis)
         else:
             psi = np.moveaxis(psi, axis, -1)

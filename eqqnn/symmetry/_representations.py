@@ -217,7 +217,8 @@ class SpinIrrep(Representation):
                 a = two_j - col  # j + m
                 b = col  # j - m
                 norm = math.sqrt(
-                    math.factorial(a_out) * math.factorial(two_j - a_out)
+                    math.factorial(a_out)
+                    * math.factorial(two_j - a_out)
                     / (math.factorial(a) * math.factorial(b))
                 )
                 for k in range(a + 1):
@@ -288,11 +289,13 @@ class SO3Vector(Representation):
 
 
 class PermutationRepresentation(Representation):
-    r"""A finite group acting by permuting ``n_points`` basis vectors: :math:`\rho(g) e_p = e_{g(p)}`."""
+    r"""A finite group permuting ``n_points`` basis vectors: :math:`\rho(g) e_p = e_{g(p)}`."""
 
     def __init__(self, group: FiniteGroup) -> None:
         if not isinstance(group, FiniteGroup):
-            raise RepresentationError(f"PermutationRepresentation needs a FiniteGroup, got {group!r}")
+            raise RepresentationError(
+                f"PermutationRepresentation needs a FiniteGroup, got {group!r}"
+            )
         self.group = group
         self.dim = group.n_points
 
@@ -344,7 +347,9 @@ class MatrixRepresentation(Representation):
 
     @property
     def is_real(self) -> bool:
-        return bool(np.isrealobj(self.group.matrices) or not np.iscomplex(self.group.matrices).any())
+        return bool(
+            np.isrealobj(self.group.matrices) or not np.iscomplex(self.group.matrices).any()
+        )
 
     def matrix(self, g: Any) -> np.ndarray:
         return self.group.matrices[self.group.validate(g)].astype(np.complex128)

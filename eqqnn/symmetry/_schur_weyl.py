@@ -52,7 +52,7 @@ def su2_commutant_basis(
     hermitian: bool = True,
     seed: int = 0,
 ) -> np.ndarray:
-    r"""Orthonormal basis of the operators on ``n_qubits`` that commute with every :math:`U^{\otimes n}`.
+    r"""Orthonormal basis of the operators on ``n_qubits`` commuting with all :math:`U^{\otimes n}`.
 
     Parameters
     ----------

@@ -52,8 +52,11 @@ def _commutes(x: np.ndarray, rep_in: Representation, rep_out: Representation) ->
     return float(np.abs(x[None] @ r_in - r_out @ x[None]).max())
 
 
-@pytest.mark.parametrize(("pair", "dim"), list(zip(PAIRS, EXPECTED_DIMS, strict=True)),
-                         ids=[f"{a!r}->{b!r}" for a, b in PAIRS])
+@pytest.mark.parametrize(
+    ("pair", "dim"),
+    list(zip(PAIRS, EXPECTED_DIMS, strict=True)),
+    ids=[f"{a!r}->{b!r}" for a, b in PAIRS],
+)
 class TestEquivariantBasis:
     def test_dimension_and_orthonormality(self, pair: tuple, dim: int) -> None:
         basis = equivariant_basis(*pair)
@@ -68,11 +71,13 @@ class TestEquivariantBasis:
     def test_twirl_and_nullspace_agree(self, pair: tuple, dim: int) -> None:
         assert same_span(equivariant_basis(*pair), equivariant_basis(*pair, method="twirl"))
 
-    def test_twirl_is_projection_onto_basis(self, pair: tuple, dim: int,
-                                            rng: np.random.Generator) -> None:
+    def test_twirl_is_projection_onto_basis(
+        self, pair: tuple, dim: int, rng: np.random.Generator
+    ) -> None:
         rep_in, rep_out = pair
         x = rng.standard_normal((3, rep_out.dim, rep_in.dim)) + 1j * rng.standard_normal(
-            (3, rep_out.dim, rep_in.dim))
+            (3, rep_out.dim, rep_in.dim)
+        )
         t = twirl(x, *pair)
         np.testing.assert_allclose(t, project_onto_span(x, equivariant_basis(*pair)), atol=1e-10)
         np.testing.assert_allclose(twirl(t, *pair), t, atol=1e-10)  # idempotent

@@ -14,15 +14,22 @@ from eqqnn.symmetry import (
     symmetric_group,
 )
 
-FINITE = [cyclic_group(5), dihedral_group(4), dihedral_group(6), octahedral_group(),
-          symmetric_group(4)]
+FINITE = [
+    cyclic_group(5),
+    dihedral_group(4),
+    dihedral_group(6),
+    octahedral_group(),
+    symmetric_group(4),
+]
 
 
 class TestSU2:
     def test_samples_are_special_unitary(self) -> None:
         u = SU2().sample(seed=3, size=50)
         assert u.shape == (50, 2, 2)
-        np.testing.assert_allclose(u @ u.conj().transpose(0, 2, 1), np.broadcast_to(np.eye(2), u.shape), atol=1e-12)
+        np.testing.assert_allclose(
+            u @ u.conj().transpose(0, 2, 1), np.broadcast_to(np.eye(2), u.shape), atol=1e-12
+        )
         np.testing.assert_allclose(np.linalg.det(u), 1, atol=1e-12)
 
     def test_seeded_and_haar_moments(self) -> None:
@@ -59,8 +66,13 @@ class TestSU2:
 class TestFiniteGroups:
     @pytest.mark.parametrize(
         ("group", "order"),
-        [(cyclic_group(5), 5), (dihedral_group(4), 8), (dihedral_group(6), 12),
-         (octahedral_group(), 24), (symmetric_group(4), 24)],
+        [
+            (cyclic_group(5), 5),
+            (dihedral_group(4), 8),
+            (dihedral_group(6), 12),
+            (octahedral_group(), 24),
+            (symmetric_group(4), 24),
+        ],
     )
     def test_orders(self, group: FiniteGroup, order: int) -> None:
         assert group.order == order

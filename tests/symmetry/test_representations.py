@@ -87,8 +87,10 @@ def test_algebra_integrates_to_group(rep: Representation, rng: np.random.Generat
     for x in rep.group.lie_algebra_basis():
         t = rng.uniform(-2, 2)
         if isinstance(x, tuple):
-            g = tuple(SU2().exp(xi, t) if xi is not None else f.identity()
-                      for xi, f in zip(x, rep.group.factors, strict=True))
+            g = tuple(
+                SU2().exp(xi, t) if xi is not None else f.identity()
+                for xi, f in zip(x, rep.group.factors, strict=True)
+            )
         else:
             g = SU2().exp(x, t)
         np.testing.assert_allclose(
@@ -121,7 +123,9 @@ class TestSpinIrreps:
         psi = np.array([0.6, 0.8j])
         paulis = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]])
         bloch = lambda s: np.real(np.einsum("i,aij,j->a", s.conj(), paulis, s))  # noqa: E731
-        np.testing.assert_allclose(bloch(u @ psi), SO3Vector().matrix(u).real @ bloch(psi), atol=1e-12)
+        np.testing.assert_allclose(
+            bloch(u @ psi), SO3Vector().matrix(u).real @ bloch(psi), atol=1e-12
+        )
 
     def test_qubit_representation_is_tensor_power(self) -> None:
         u = SU2().sample(9)
