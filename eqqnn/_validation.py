@@ -8,8 +8,9 @@ import numbers
 from eqqnn.errors import InvalidParameterError
 
 
-def check_int(name: str, value: object, *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
+def check_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return ``value`` as ``int`` or raise :class:`InvalidParameterError`.
 
     Booleans are rejected; integral numpy scalars are accepted.
@@ -24,8 +25,14 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
     return value
 
 
-def check_real(name: str, value: object, *, minimum: float | None = None,
-               maximum: float | None = None, allow_equal: bool = True) -> float:
+def check_real(
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    allow_equal: bool = True,
+) -> float:
     """Return ``value`` as a finite ``float`` or raise :class:`InvalidParameterError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(f"{name} must be a real number, got {value!r}")
