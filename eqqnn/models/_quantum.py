@@ -1,0 +1,99 @@
+r"""The quantum classifier: a circuit, a backend and its trainable parameters.
+
+.. math:: p_\theta(y = 1 \mid \psi) = \frac{\langle\psi|U(\theta)^\dagger O U(\theta)|\psi\rangle
+          - o_{min}}{o_{max} - o_{min}}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from eqqnn._validation import check_int, check_real
+from eqqnn.circuits import Circuit, ParamRole
+from eqqnn.errors import InvalidParameterError
+
+__all__ = ["QuantumClassifier"]
+
+
+class QuantumClassifier(nn.Module):
+    """A ``torch.nn.Module`` wrapping a circuit and a backend.
+
+    Parameters
+    ----------
+    circuit
+        The circuit IR (e.g. :func:`eqqnn.circuits.su2_qcnn`).
+    backend
+        A backend object from :mod:`eqqnn.sim`; ``None`` means
+        :class:`~eqqnn.sim.StatevectorBackend` with default settings.
+    seed
+        Seed of the initial parameters.
+    init_scale
+        Equivariant and free parameters start uniform in ``[-init_scale·π, init_scale·π]``;
+        symmetry-breaking parameters start at zero.
+    dtype
+        ``torch.float64`` (default) or ``torch.float32`` for the parameters.
+
+    Inputs: a batch of state vectors ``(B, 2^n)`` (complex64/complex128) in the qubit
+    basis, qubit 0 most significant; other forms where the backend accepts them.
+
+    Examples
+    --------
+    >>> from eqqnn.circuits import su2_qcnn
+    >>> model = QuantumClassifier(su2_qcnn(4), seed=0)
+    >>> psi = torch.zeros(3, 16, dtype=torch.complex128); psi[:, 0] = 1
+    >>> model(psi).shape
+    torch.Size([3])
+    """
+
+    kind = "quantum"
+
+    def __init__(
+        self,
+        circuit: Circuit,
+        backend: Any = None,
+        *,
+        seed: int = 0,
+        init_scale: float = 1.0,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        super().__init__()
+        if not isinstance(circuit, Circuit):
+            raise InvalidParameterError(f"circuit must be an eqqnn Circuit, got {circuit!r}")
+        if dtype not in (torch.float32, torch.float64):
+            raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+        if backend is None:
+            from eqqnn.sim import StatevectorBackend
+
+            backend = StatevectorBackend()
+        self.circuit = circuit
+        self.backend = backend
+        scale = check_real("init_scale", init_scale, minimum=0.0)
+        rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+        init = rng.uniform(-math.pi * scale, math.pi * scale, size=circuit.n_params)
+        init[circuit.param_slots(ParamRole.BREAKING)] = 0.0
+        self.weights = nn.Parameter(torch.as_tensor(init, dtype=dtype))
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable real parameters."""
+        return self.circuit.n_params
+
+    @property
+    def input_description(self) -> str:
+        """What :meth:`forward` consumes."""
+        return (
+            f"(B, {2**self.circuit.n_qubits}) complex state vectors on "
+            f"{self.circuit.n_qubits} qubits (qubit 0 most significant)"
+        )
+
+    def forward(self, states: torch.Tensor) -> torch.Tensor:
+        """Probabilities of label 1, shape ``(B,)``."""
+        return self.backend.probabilities(self.circuit, self.weights, states)
+
+    def extra_repr(self) -> str:
+        return f"circuit={self.circuit!r}, backend={self.backend!r}"

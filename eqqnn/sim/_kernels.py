@@ -1,0 +1,136 @@
+r"""Torch kernels shared by the dense simulators: apply a small matrix to chosen qubits.
+
+States are ``(B, 2^n)`` complex tensors with qubit 0 the most significant bit.  A
+``k``-qubit matrix :math:`M` on wires :math:`(w_1, \dots, w_k)` acts as
+:math:`M \otimes I` after moving those wires to the front, in that order.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from eqqnn.circuits import Circuit, ExpGate, FixedGate
+
+
+@lru_cache(maxsize=4096)
+def _permutation(n: int, wires: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    rest = [w for w in range(n) if w not in wires]
+    perm = (0, *(1 + w for w in wires), *(1 + w for w in rest))
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return perm, tuple(inv)
+
+
+def apply_matrix(
+    psi: torch.Tensor, mat: torch.Tensor, wires: tuple[int, ...], n: int
+) -> torch.Tensor:
+    """Return :math:`(M \\otimes I)\\psi` for ``psi`` of shape ``(B, 2^n)``.
+
+    ``mat`` is ``(d, d)`` (one matrix for the batch) or ``(B, d, d)``.
+    """
+    b = psi.shape[0]
+    k = len(wires)
+    perm, inv = _permutation(n, wires)
+    x = psi.reshape(b, *([2] * n))
+    if perm != tuple(range(n + 1)):
+        x = x.permute(perm)
+    x = x.reshape(b, 2**k, 2 ** (n - k))
+    x = torch.matmul(mat, x)
+    x = x.reshape(b, *([2] * n))
+    if perm != tuple(range(n + 1)):
+        x = x.permute(inv)
+    return x.reshape(b, 2**n)
+
+
+def expectation(
+    psi: torch.Tensor, obs: torch.Tensor, wires: tuple[int, ...], n: int
+) -> torch.Tensor:
+    r""":math:`\langle\psi|O\otimes I|\psi\rangle` per batch row (real)."""
+    return torch.sum(psi.conj() * apply_matrix(psi, obs, wires, n), dim=-1).real
+
+
+class ExpStep:
+    r"""A compiled :class:`~eqqnn.circuits.ExpGate`.
+
+    Commuting generators share an eigenbasis :math:`V` (found by diagonalizing a generic
+    real combination), so :math:`U = V\,\mathrm{diag}(e^{-i\sum_a\theta_a\lambda_a})V^\dagger`
+    exactly, with exact derivatives :math:`-iG_aU`; other gates use ``matrix_exp``.
+    """
+
+    def __init__(self, op: ExpGate, device: torch.device, dtype: torch.dtype) -> None:
+        self.wires = op.all_wires
+        gens = np.asarray(op.full_generators)
+        self.gens = torch.tensor(gens, dtype=dtype, device=device)
+        self.idx = torch.as_tensor(op.params, dtype=torch.long, device=device)
+        self.commuting = op.commuting
+        self.eigvecs: torch.Tensor | None = None
+        if op.commuting:
+            weights = np.random.default_rng(12345).uniform(0.5, 1.5, size=len(gens))
+            _, vecs = np.linalg.eigh(np.einsum("a,aij->ij", weights, gens))
+            diag = np.einsum("ji,ajk,ki->ai", vecs.conj(), gens, vecs)
+            recon = np.einsum("ij,aj,kj->aik", vecs, diag, vecs.conj())
+            if np.abs(recon - gens).max() < 1e-10:
+                self.eigvecs = torch.tensor(vecs, dtype=dtype, device=device)
+                self.eigvals = torch.tensor(diag.real, dtype=torch.float64, device=device)
+
+    def unitary(self, params: torch.Tensor) -> torch.Tensor:
+        r""":math:`\exp(-i\sum_a\theta_a G_a)` (differentiable in ``params``)."""
+        theta = params[self.idx]
+        if self.eigvecs is not None:
+            phase = torch.einsum("a,ai->i", theta, self.eigvals.to(theta.dtype))
+            v = self.eigvecs
+            return (v * torch.exp(-1j * phase).to(v.dtype)) @ v.conj().T
+        return gate_unitary(self.gens, theta)
+
+    def derivatives(self, params: torch.Tensor, unitary: torch.Tensor) -> torch.Tensor:
+        r""":math:`\partial U/\partial\theta_a`, shape ``(m, d, d)``."""
+        return gate_derivatives(self.gens, params[self.idx], unitary, self.commuting)
+
+
+class CompiledCircuit:
+    """A circuit's matrices as tensors on one device and dtype (built once, cached)."""
+
+    def __init__(self, circuit: Circuit, device: torch.device, dtype: torch.dtype) -> None:
+        self.circuit = circuit
+        self.n = circuit.n_qubits
+        self.steps: list[ExpStep | tuple[tuple[int, ...], torch.Tensor]] = []
+        for op in circuit.gates:
+            if isinstance(op, ExpGate):
+                self.steps.append(ExpStep(op, device, dtype))
+            elif isinstance(op, FixedGate):
+                self.steps.append((op.wires, torch.tensor(op.matrix, dtype=dtype, device=device)))
+        ro = circuit.readout
+        self.readout_wires = ro.wires
+        self.observable = torch.tensor(ro.observable, dtype=dtype, device=device)
+        self.low, self.high = ro.low, ro.high
+
+
+def gate_unitary(gens: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    r""":math:`\exp(-i\sum_a\theta_a G_a)` (differentiable in ``theta``)."""
+    a = torch.einsum("a,aij->ij", theta.to(gens.dtype), gens)
+    return torch.linalg.matrix_exp(-1j * a)
+
+
+def gate_derivatives(
+    gens: torch.Tensor, theta: torch.Tensor, unitary: torch.Tensor, commuting: bool
+) -> torch.Tensor:
+    r""":math:`\partial U/\partial\theta_a` for every generator, shape ``(m, d, d)``.
+
+    Commuting generators give :math:`-iG_a U`; otherwise the Fréchet derivative of the
+    exponential from the block identity
+    :math:`\exp\begin{pmatrix}A & E\\ 0 & A\end{pmatrix} =
+    \begin{pmatrix}e^A & L(A, E)\\ 0 & e^A\end{pmatrix}`.
+    """
+    if commuting:
+        return -1j * gens @ unitary
+    m, d, _ = gens.shape
+    a = -1j * torch.einsum("a,aij->ij", theta.to(gens.dtype), gens)
+    block = torch.zeros((m, 2 * d, 2 * d), dtype=gens.dtype, device=gens.device)
+    block[:, :d, :d] = a
+    block[:, d:, d:] = a
+    block[:, :d, d:] = -1j * gens
+    return torch.linalg.matrix_exp(block)[:, :d, d:]
