@@ -11,6 +11,7 @@ from eqqnn.circuits._gates import (
     pauli_string,
 )
 from eqqnn.circuits._ir import (
+    ChannelPool,
     Circuit,
     CircuitBuilder,
     Discard,
@@ -24,6 +25,7 @@ from eqqnn.circuits._ir import (
 from eqqnn.circuits._layers import (
     GeneratorMethod,
     block_convolution,
+    choi_pooling,
     controlled_rotation_pooling,
     discard_pooling,
     equivariant_generators,
@@ -51,6 +53,7 @@ __all__ = [
     "PAULI",
     "SINGLET_PROJECTOR",
     "SWAP",
+    "ChannelPool",
     "Circuit",
     "CircuitBuilder",
     "Discard",
@@ -66,6 +69,7 @@ __all__ = [
     "Readout",
     "ReadoutKind",
     "block_convolution",
+    "choi_pooling",
     "controlled_rotation_pooling",
     "discard_pooling",
     "equivariant_generators",

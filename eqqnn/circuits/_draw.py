@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eqqnn.circuits._ir import Discard, ExpGate
+from eqqnn.circuits._ir import ChannelPool, Discard, ExpGate
 
 if TYPE_CHECKING:
     from eqqnn.circuits._ir import Circuit
@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 def _cells(op: object, n: int) -> dict[int, str]:
     if isinstance(op, Discard):
         return dict.fromkeys(op.wires, "✕")
+    if isinstance(op, ChannelPool):
+        cells = {
+            w: ("✕" if w in op.discarded else f"{op.label}(θ{op.params[0]},…)") for w in op.wires_in
+        }
+        for w in range(min(op.wires_in), max(op.wires_in) + 1):
+            cells.setdefault(w, "│")
+        return cells
     tag = op.label
     if isinstance(op, ExpGate):
         tag += "(" + ",".join(f"θ{p}" for p in op.params[:2])
@@ -45,9 +52,9 @@ def draw_text(circuit: Circuit, *, max_width: int = 200) -> str:
         moments[col].update(cells)
         for w in cells:
             last[w] = col
-        if isinstance(op, Discard):
-            for later in dead_after[col:]:
-                later.update(op.wires)
+        gone = op.wires if isinstance(op, Discard) else getattr(op, "discarded", ())
+        for later in dead_after[col:]:
+            later.update(gone)
     ro = circuit.readout
     moments.append({w: f"⟨{ro.label}⟩" for w in ro.wires})
     dead_after.append(set(dead_after[-1]) if dead_after else set())

@@ -33,6 +33,7 @@ from eqqnn._validation import check_int
 from eqqnn.errors import DimensionError, InvalidParameterError
 
 __all__ = [
+    "ChannelPool",
     "Circuit",
     "CircuitBuilder",
     "Discard",
@@ -214,6 +215,87 @@ class FixedGate:
         return bool(np.abs(np.einsum("ij,ajk->aik", m, spin) - spin @ m).max() < 1e-10)
 
 
+@dataclass(frozen=True, eq=False)
+class ChannelPool:
+    r"""A parametrized SU(2)-equivariant channel from ``wires_in`` to ``wires_out``.
+
+    The input wires not in ``wires_out`` are discarded by the operation.  Parameters
+    (``2 · rank · d_out · d_in`` real slots) define Kraus operators through the
+    *twirled-Kraus* map onto the feasible region (Choi method):
+
+    .. math:: M = A (A^\dagger A)^{-1/2} \ (\text{an isometry, so } \textstyle\sum_k K_k^\dagger
+              K_k = I), \qquad J = \mathcal T\big[\textstyle\sum_k |K_k\rangle\!\rangle
+              \langle\!\langle K_k|\big],
+
+    where :math:`A` stacks the ``rank`` Kraus operators and :math:`\mathcal T` projects the
+    Choi operator onto the equivariant ones.  Every value of the parameters gives a CPTP,
+    equivariant channel, and every equivariant channel (of Choi rank at most ``rank``
+    before twirling) is reached.  Only density-matrix backends can run it.
+    """
+
+    wires_in: tuple[int, ...]
+    wires_out: tuple[int, ...]
+    params: tuple[int, ...]
+    rank: int = 2
+    label: str = "Φ"
+
+    def __post_init__(self) -> None:
+        wires_in = _check_wires(self.wires_in, "channel input wires")
+        wires_out = _check_wires(self.wires_out, "channel output wires")
+        if not set(wires_out) <= set(wires_in) or not wires_out:
+            raise InvalidParameterError(
+                f"channel output wires {wires_out} must be a non-empty subset of the input "
+                f"wires {wires_in}"
+            )
+        rank = check_int("rank", self.rank, minimum=1)
+        expected = 2 * rank * 2 ** (len(wires_in) + len(wires_out))
+        params = tuple(int(p) for p in self.params)
+        if len(params) != expected:
+            raise DimensionError(
+                f"a rank-{rank} channel from {len(wires_in)} to {len(wires_out)} qubits takes "
+                f"{expected} parameters, got {len(params)}"
+            )
+        object.__setattr__(self, "wires_in", wires_in)
+        object.__setattr__(self, "wires_out", wires_out)
+        object.__setattr__(self, "params", params)
+
+    @property
+    def all_wires(self) -> tuple[int, ...]:
+        return self.wires_in
+
+    @property
+    def discarded(self) -> tuple[int, ...]:
+        """Input wires that do not survive the channel."""
+        return tuple(w for w in self.wires_in if w not in self.wires_out)
+
+    @property
+    def is_su2_equivariant(self) -> bool:
+        return True
+
+    @cached_property
+    def choi_basis(self) -> np.ndarray:
+        """Hermitian orthonormal basis of the equivariant Choi operators (input first)."""
+        from eqqnn.symmetry import equivariant_choi_basis, qubit_representation
+
+        basis = equivariant_choi_basis(
+            qubit_representation(len(self.wires_in)), qubit_representation(len(self.wires_out))
+        )
+        basis.setflags(write=False)
+        return basis
+
+    def choi(self, theta: Sequence[float]) -> np.ndarray:
+        """The Choi operator for parameter values ``theta`` (numpy reference)."""
+        import torch
+
+        from eqqnn.circuits._channels import twirled_kraus_choi
+
+        t = torch.as_tensor(np.asarray(theta, dtype=float))
+        basis = torch.as_tensor(np.array(self.choi_basis))
+        return twirled_kraus_choi(
+            t, basis, len(self.wires_in), len(self.wires_out), self.rank
+        ).numpy()
+
+
 @dataclass(frozen=True)
 class Discard:
     """The qubits ``wires`` are traced out: no later operation may act on them."""
@@ -228,7 +310,7 @@ class Discard:
         return self.wires
 
 
-Operation = ExpGate | FixedGate | Discard
+Operation = ExpGate | FixedGate | ChannelPool | Discard
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,7 +393,7 @@ class Circuit:
         discarded: set[int] = set()
         used: set[int] = set()
         for i, op in enumerate(self.operations):
-            if not isinstance(op, (ExpGate, FixedGate, Discard)):
+            if not isinstance(op, (ExpGate, FixedGate, ChannelPool, Discard)):
                 raise InvalidParameterError(f"operation {i} is not an IR operation: {op!r}")
             bad = [w for w in op.all_wires if not 0 <= w < n]
             if bad:
@@ -325,7 +407,9 @@ class Circuit:
                 )
             if isinstance(op, Discard):
                 discarded.update(op.wires)
-            elif isinstance(op, ExpGate):
+            elif isinstance(op, ChannelPool):
+                discarded.update(op.discarded)
+            if isinstance(op, (ExpGate, ChannelPool)):
                 bad_p = [p for p in op.params if not 0 <= p < self.n_params]
                 if bad_p:
                     raise InvalidParameterError(
@@ -344,25 +428,32 @@ class Circuit:
     @property
     def gates(self) -> list[ExpGate | FixedGate]:
         """The unitary operations, in order."""
-        return [op for op in self.operations if not isinstance(op, Discard)]
+        return [op for op in self.operations if isinstance(op, (ExpGate, FixedGate))]
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether the circuit contains non-unitary channels (density-matrix backends only)."""
+        return any(isinstance(op, ChannelPool) for op in self.operations)
 
     def active_wires(self, upto: int | None = None) -> tuple[int, ...]:
         """Wires not discarded among the first ``upto`` operations (all by default)."""
         ops = self.operations if upto is None else self.operations[:upto]
         gone = {w for op in ops if isinstance(op, Discard) for w in op.wires}
+        gone |= {w for op in ops if isinstance(op, ChannelPool) for w in op.discarded}
         return tuple(w for w in range(self.n_qubits) if w not in gone)
 
     @cached_property
     def is_su2_equivariant(self) -> bool:
         """Every gate commutes with global rotations and the readout is invariant."""
-        return all(op.is_su2_equivariant for op in self.gates) and self.readout.is_su2_invariant
+        ops = [op for op in self.operations if not isinstance(op, Discard)]
+        return all(op.is_su2_equivariant for op in ops) and self.readout.is_su2_invariant
 
     def non_equivariant_operations(self) -> list[tuple[int, str]]:
         """``(index, label)`` of the gates that break SU(2) symmetry."""
         return [
             (i, _op_label(op))
             for i, op in enumerate(self.operations)
-            if not isinstance(op, Discard) and not op.is_su2_equivariant
+            if isinstance(op, (ExpGate, FixedGate)) and not op.is_su2_equivariant
         ]
 
     def param_slots(self, role: ParamRole) -> np.ndarray:
@@ -387,7 +478,7 @@ class Circuit:
         lines = [f"{self.name}: {self.n_qubits} qubits, {self.n_params} parameters"]
         for layer in self.layers:
             ops = self.operations[layer.start : layer.stop]
-            slots = {p for op in ops if isinstance(op, ExpGate) for p in op.params}
+            slots = {p for op in ops if isinstance(op, (ExpGate, ChannelPool)) for p in op.params}
             lines.append(
                 f"  {layer.name:<14} ops={layer.stop - layer.start:<3} params={len(slots):<3} "
                 f"block={layer.block_size}"
@@ -475,6 +566,23 @@ class CircuitBuilder:
         gate = FixedGate(tuple(wires), matrix, label)
         self.operations.append(gate)
         return gate
+
+    def channel_pool(
+        self,
+        wires_in: Sequence[int],
+        wires_out: Sequence[int],
+        params: Sequence[int] | None = None,
+        *,
+        rank: int = 2,
+        label: str = "Φ",
+    ) -> ChannelPool:
+        """Append a :class:`ChannelPool` (new slots when ``params`` is None)."""
+        count = 2 * rank * 2 ** (len(wires_in) + len(wires_out))
+        params = self.new_params(count) if params is None else tuple(params)
+        op = ChannelPool(tuple(wires_in), tuple(wires_out), tuple(params), rank, label)
+        self._discarded.update(op.discarded)
+        self.operations.append(op)
+        return op
 
     def discard(self, *wires: int) -> Discard:
         """Trace out ``wires``."""

@@ -36,6 +36,7 @@ from eqqnn.errors import InvalidParameterError
 __all__ = [
     "GeneratorMethod",
     "block_convolution",
+    "choi_pooling",
     "controlled_rotation_pooling",
     "discard_pooling",
     "equivariant_generators",
@@ -159,6 +160,28 @@ def discard_pooling(
         builder.exp_gate(pair, SWAP, shared, label="SWAP^t")
     for gone, _ in pairs:
         builder.discard(gone)
+    return [kept for _, kept in pairs]
+
+
+def choi_pooling(
+    builder: CircuitBuilder,
+    pairs: Sequence[tuple[int, int]],
+    *,
+    rank: int = 2,
+    share: bool = True,
+) -> list[int]:
+    r"""SU(2) pooling (b): an equivariant 2→1 channel per (discarded, kept) pair.
+
+    The channel family is the twirled-Kraus parametrization of
+    :class:`~eqqnn.circuits.ChannelPool` (Choi method): CPTP and equivariant for every
+    parameter value; all-zero parameters give the plain partial trace.  The reachable
+    Choi operators form a 3-dimensional family (5-dimensional equivariant Choi space minus
+    2 trace-preservation constraints).  Needs a density-matrix backend.
+    """
+    count = 2 * rank * 2**3
+    shared = builder.new_params(count) if share and pairs else None
+    for gone, kept in pairs:
+        builder.channel_pool((gone, kept), (kept,), shared, rank=rank, label="Φ_eq")
     return [kept for _, kept in pairs]
 
 

@@ -30,6 +30,7 @@ from eqqnn.circuits._ir import Circuit, CircuitBuilder, ExpGate, ParamRole
 from eqqnn.circuits._layers import (
     GeneratorMethod,
     block_convolution,
+    choi_pooling,
     controlled_rotation_pooling,
     discard_pooling,
     equivariant_generators,
@@ -61,6 +62,8 @@ class Pooling(enum.Enum):
     """(a) SWAP-exponential on each pair, then discard one qubit."""
     MEASURE = "measure"
     """(c) pair total-spin measurement controlling a SWAP-exponential on the next pair."""
+    CHOI = "choi"
+    """(b) equivariant 2→1 channel from the Choi method (density-matrix backends only)."""
 
 
 class ReadoutKind(enum.Enum):
@@ -159,8 +162,11 @@ def su2_qcnn(n_qubits: int, config: EQCNNConfig | None = None, **overrides: obje
     min_active = 4 if cfg.pooling is Pooling.MEASURE else 2
     while len(active) > 2:
         convolve(f"conv{level}")
-        with b.layer(f"pool{level}", block_size=2 if cfg.pooling is Pooling.DISCARD else 4):
-            if cfg.pooling is Pooling.MEASURE and len(active) >= min_active:
+        with b.layer(f"pool{level}", block_size=4 if cfg.pooling is Pooling.MEASURE else 2):
+            if cfg.pooling is Pooling.CHOI:
+                pairs, rest = _pairs(active)
+                active = choi_pooling(b, pairs, share=cfg.share_parameters) + rest
+            elif cfg.pooling is Pooling.MEASURE and len(active) >= min_active:
                 quads = [tuple(active[i : i + 4]) for i in range(0, len(active) - 3, 4)]
                 rest = active[4 * len(quads) :]
                 active = measurement_pooling(b, quads, share=cfg.share_parameters) + rest

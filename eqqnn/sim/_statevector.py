@@ -30,7 +30,7 @@ import torch
 
 from eqqnn._validation import check_choice
 from eqqnn.circuits import Circuit
-from eqqnn.errors import DimensionError, InvalidParameterError
+from eqqnn.errors import BackendError, DimensionError, InvalidParameterError
 from eqqnn.sim._kernels import CompiledCircuit, ExpStep, apply_matrix, expectation
 
 __all__ = ["StatevectorBackend", "check_states", "real_dtype_of"]
@@ -209,6 +209,11 @@ class StatevectorBackend:
         self._compiled = _Compiled()
 
     def _prepare(self, circuit: Circuit, params: Any, states: Any, normalize: bool) -> tuple:
+        if circuit.has_channels:
+            raise BackendError(
+                f"{circuit.name} contains non-unitary channels (ChannelPool); run it on "
+                "DensityMatrixBackend"
+            )
         states = check_states(
             states, circuit.n_qubits, dtype=self.dtype, device=self.device, normalize=normalize
         )
