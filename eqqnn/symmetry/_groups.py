@@ -169,7 +169,10 @@ class SU2(Group):
 
     @staticmethod
     def algebra_coordinates(generator: np.ndarray) -> np.ndarray:
-        r"""Coordinates :math:`c_a = \mathrm{tr}(H \sigma^a)` of :math:`H = \sum_a c_a \sigma^a/2`."""
+        r"""Coordinates :math:`c_a` of :math:`H = \sum_a c_a \sigma^a/2`.
+
+        .. math:: c_a = \mathrm{tr}(H \sigma^a)
+        """
         h = np.asarray(generator)
         if h.shape[-2:] != (2, 2):
             raise GroupElementError(
