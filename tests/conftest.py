@@ -20,6 +20,14 @@ def _seed_everything() -> None:
         pass
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Datasets built by tests go to a temporary cache, never the user's cache folder."""
+    monkeypatch.setenv("EQQNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "eqqnn-cache"))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh seeded numpy Generator per test."""

@@ -1,5 +1,6 @@
 """Trainable models with one interface: ``forward(batch) -> (B,)`` probabilities of label 1."""
 
+from eqqnn.models._interface import InputKind, PhaseClassifier
 from eqqnn.models._quantum import QuantumClassifier
 
-__all__ = ["QuantumClassifier"]
+__all__ = ["InputKind", "PhaseClassifier", "QuantumClassifier"]

@@ -16,6 +16,7 @@ from torch import nn
 from eqqnn._validation import check_int, check_real
 from eqqnn.circuits import Circuit, ParamRole
 from eqqnn.errors import InvalidParameterError
+from eqqnn.models._interface import InputKind
 
 __all__ = ["QuantumClassifier"]
 
@@ -51,6 +52,7 @@ class QuantumClassifier(nn.Module):
     """
 
     kind = "quantum"
+    input_kind = InputKind.STATE
 
     def __init__(
         self,
