@@ -102,6 +102,15 @@ OFFDIAGONAL_SIGN = 1.0
 #: Largest number of entries of the dense isometry built by :func:`coupling_isometry`.
 MAX_ISOMETRY_ENTRIES = 2**26
 
+#: Largest number of stored entries of a sparse permutation matrix built by composition
+#: (:meth:`YoungOrthogonalForm.transposition`, :meth:`YoungOrthogonalForm.permutation_matrix`).
+#: Long-range permutations of large sectors fill in: ``(0, n-1)`` has about ``d / 2.4``
+#: entries per row for J = 0 at n = 18.
+MAX_SPARSE_ENTRIES = 2**27
+
+#: Largest register for :func:`sector_to_qubit` / :func:`qubit_to_sector` (2^n amplitudes).
+MAX_STATE_QUBITS = 30
+
 #: Largest ``d * n`` (bytes of the tableau array) that :func:`two_row_tableaux` builds.
 MAX_TABLEAU_BYTES = 2**33
 
@@ -569,6 +578,16 @@ class YoungOrthogonalForm:
         return mat
 
     # ---------------------------------------------------------------- permutations
+    def _check_fill(self, mat: sp.spmatrix, what: str) -> None:
+        """Refuse a composition step that could exceed :data:`MAX_SPARSE_ENTRIES`."""
+        if 4 * mat.nnz > MAX_SPARSE_ENTRIES:
+            raise ProblemTooLargeError(
+                f"the sparse matrix of the {what} in M_J (n_qubits={self._n}, "
+                f"spin={_format_spin(self._two_j)}, dim={self._dim}) would exceed "
+                f"{MAX_SPARSE_ENTRIES} stored entries (already {mat.nnz}); apply it "
+                "matrix-free with apply_permutation, or relabel the sites so that it is short"
+            )
+
     def _check_perm(self, perm: Sequence[int]) -> np.ndarray:
         n = self._n
         arr = np.asarray(perm)
@@ -621,12 +640,13 @@ class YoungOrthogonalForm:
         --------
         >>> form = YoungOrthogonalForm(4, 0)
         >>> cyc = form.permutation_matrix([1, 2, 3, 0]).toarray()
-        >>> bool(abs(cyc @ cyc @ cyc @ cyc - abs(cyc @ cyc @ cyc @ cyc)).max() < 1e-12)
+        >>> bool(np.allclose(np.linalg.matrix_power(cyc, 4), np.eye(2)))
         True
         """
         word = self.adjacent_word(perm)
         mat = sp.identity(self._dim, format="csr", dtype=np.float64)
         for k in word:
+            self._check_fill(mat, f"permutation {list(perm)}")
             mat = self.transposition_matrix(k) @ mat
         mat = sp.csr_matrix(mat)
         mat.eliminate_zeros()
@@ -651,6 +671,7 @@ class YoungOrthogonalForm:
             raise InvalidParameterError(f"transposition needs i < j, got i={i}, j={j}")
         mat = self.transposition_matrix(j - 1, cache=cache)
         for k in range(j - 2, i - 1, -1):
+            self._check_fill(mat, f"transposition ({i}, {j})")
             s = self.transposition_matrix(k, cache=cache)
             mat = s @ mat @ s
         mat = sp.csr_matrix(mat)
@@ -674,9 +695,9 @@ class YoungOrthogonalForm:
             cached = self._cache.get(key)
             if cached is None:
                 cached = (
-                    torch.as_tensor(diag, dtype=real, device=like.device),
-                    torch.as_tensor(partner, device=like.device),
-                    torch.as_tensor(offdiag, dtype=real, device=like.device),
+                    torch.from_numpy(np.array(diag)).to(dtype=real, device=like.device),
+                    torch.from_numpy(np.array(partner)).to(device=like.device),
+                    torch.from_numpy(np.array(offdiag)).to(dtype=real, device=like.device),
                 )
                 self._cache[key] = cached
             t_diag, t_partner, t_off = cached
@@ -919,6 +940,11 @@ def _prepare(n_qubits: int, spin: float, m: float | None) -> tuple[int, int, int
     n = _check_n(n_qubits)
     two_j = _check_spin(n, spin)
     two_m = _check_m(two_j, m)
+    if n > MAX_STATE_QUBITS:
+        raise ProblemTooLargeError(
+            f"qubit state vectors of n_qubits={n} have 2**{n} amplitudes; the limit is "
+            f"n_qubits <= {MAX_STATE_QUBITS}"
+        )
     d = _dim(n, two_j)
     return n, two_j, two_m, d, _ballot_counts(n)
 
