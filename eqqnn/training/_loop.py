@@ -1,0 +1,350 @@
+r"""The shared training loop for every model (quantum or classical).
+
+Minimizes the mean loss of predicted probabilities :math:`p_\theta(x_i)` against labels
+:math:`y_i \in \{0, 1\}`:
+
+.. math:: \mathcal L_{BCE} = -\frac1N\sum_i \big[y_i\log p_i + (1-y_i)\log(1-p_i)\big],
+          \qquad \mathcal L_{MSE} = \frac1N\sum_i (p_i - y_i)^2 ,
+
+with full-batch or seeded mini-batch steps, an optional learning-rate schedule, early
+stopping on the training loss, evaluation on a test set, metrics per epoch as JSON lines
+and atomic checkpoints that make a killed run resumable to the same final result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from eqqnn._validation import check_int, check_real
+from eqqnn.errors import DimensionError, InvalidParameterError
+from eqqnn.training._checkpoint import (
+    capture_rng_state,
+    load_checkpoint,
+    restore_rng_state,
+    save_checkpoint,
+)
+
+__all__ = [
+    "TensorData",
+    "TrainConfig",
+    "TrainResult",
+    "accuracy",
+    "bce_loss",
+    "evaluate",
+    "mse_loss",
+    "train",
+]
+
+
+def bce_loss(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy on probabilities (clamped to ``[1e-7, 1 - 1e-7]``)."""
+    p = p.clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log1p(-p)).mean()
+
+
+def mse_loss(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean squared error between probabilities and labels."""
+    return ((p - y) ** 2).mean()
+
+
+def accuracy(p: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of predictions ``p > 1/2`` equal to the labels."""
+    return float(((p.detach() > 0.5).to(y.dtype) == y).to(torch.float64).mean())
+
+
+@dataclass(frozen=True)
+class TensorData:
+    """Inputs and 0/1 labels for one model (inputs in the form the model consumes)."""
+
+    inputs: torch.Tensor
+    labels: torch.Tensor
+
+    def __post_init__(self) -> None:
+        if self.inputs.shape[0] != self.labels.shape[0]:
+            raise DimensionError(f"{self.inputs.shape[0]} inputs but {self.labels.shape[0]} labels")
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def to(self, device: torch.device | str) -> TensorData:
+        return TensorData(self.inputs.to(device), self.labels.to(device))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of :func:`train`."""
+
+    epochs: int = 100
+    """Number of passes over the training data."""
+    lr: float = 0.05
+    """Learning rate."""
+    optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam
+    """Optimizer class (or factory ``(params, lr=...) -> Optimizer``)."""
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = bce_loss
+    """Loss on (probabilities, labels)."""
+    batch_size: int | None = None
+    """Mini-batch size; ``None`` trains full-batch."""
+    schedule: Callable[[torch.optim.Optimizer], Any] | None = None
+    """Optional LR-scheduler factory, stepped once per epoch."""
+    patience: int | None = None
+    """Stop when the training loss has not improved by ``min_delta`` for this many epochs."""
+    min_delta: float = 1e-6
+    """Improvement threshold of early stopping."""
+    seed: int = 0
+    """Seed of mini-batch shuffling (and of the RNG state saved in checkpoints)."""
+    eval_every: int = 1
+    """Evaluate on the test data every this many epochs (and at the end)."""
+    checkpoint_every: int = 0
+    """Write a checkpoint every this many epochs (0: only at the end when a run dir is set)."""
+
+    def __post_init__(self) -> None:
+        check_int("epochs", self.epochs, minimum=0)
+        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
+        if self.batch_size is not None:
+            check_int("batch_size", self.batch_size, minimum=1)
+        if self.patience is not None:
+            check_int("patience", self.patience, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+        check_int("eval_every", self.eval_every, minimum=1)
+        check_int("checkpoint_every", self.checkpoint_every, minimum=0)
+
+    def fingerprint(self) -> str:
+        """Stable hash of the settings (callables by qualified name)."""
+        items = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            items[f.name] = getattr(v, "__qualname__", None) or repr(v) if callable(v) else v
+        return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    history: list[dict[str, float]] = field(default_factory=list)
+    train_accuracy: float = math.nan
+    test_accuracy: float = math.nan
+    final_loss: float = math.nan
+    epochs_run: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, data: TensorData, loss: Callable = bce_loss, batch_size: int = 4096
+) -> dict[str, float]:
+    """Loss and accuracy of ``model`` on ``data`` (no gradients)."""
+    was_training = model.training
+    model.eval()
+    probs = torch.cat(
+        [model(data.inputs[i : i + batch_size]) for i in range(0, len(data), batch_size)]
+    )
+    model.train(was_training)
+    labels = data.labels.to(probs.dtype)
+    return {"loss": float(loss(probs, labels)), "accuracy": accuracy(probs, labels)}
+
+
+def _progress(enabled: bool | None, total: int, description: str) -> Any:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+    progress.start()
+    progress.add_task(description, total=total)
+    return progress
+
+
+def train(
+    model: nn.Module,
+    train_data: TensorData,
+    test_data: TensorData | None = None,
+    config: TrainConfig | None = None,
+    *,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    tensorboard: bool = False,
+) -> TrainResult:
+    """Train ``model`` (any :class:`~eqqnn.models.PhaseClassifier`) and evaluate it.
+
+    Parameters
+    ----------
+    model
+        Module mapping a batch of inputs to probabilities of label 1.
+    train_data, test_data
+        :class:`TensorData` in the form the model consumes.
+    config
+        :class:`TrainConfig`.
+    run_dir
+        Folder for ``metrics.jsonl`` and ``checkpoint.pt``; nothing is written when None.
+    resume
+        Continue from ``run_dir/checkpoint.pt`` (same config required); the resumed run
+        reaches the same final parameters as an uninterrupted one with the same seed.
+    progress
+        Show a rich progress bar (default: only when stderr is a terminal).
+    tensorboard
+        Also log scalars to ``run_dir/tensorboard`` (needs the ``tensorboard`` package).
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> model = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sigmoid(),
+    ...                             torch.nn.Flatten(0))
+    >>> x = torch.linspace(-1, 1, 20)[:, None]; y = (x[:, 0] > 0).float()
+    >>> result = train(model, TensorData(x, y), config=TrainConfig(epochs=200, lr=0.1))
+    >>> result.train_accuracy
+    1.0
+    """
+    cfg = config or TrainConfig()
+    start = time.perf_counter()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = cfg.optimizer(params, lr=cfg.lr)
+    scheduler = cfg.schedule(optimizer) if cfg.schedule is not None else None
+    result = TrainResult()
+    first_epoch = 0
+    best, stale = math.inf, 0
+    run_dir = Path(run_dir) if run_dir is not None else None
+    ckpt_path = run_dir / "checkpoint.pt" if run_dir else None
+    if resume:
+        if ckpt_path is None:
+            raise InvalidParameterError("resume=True needs a run_dir holding checkpoint.pt")
+        if ckpt_path.exists():
+            state = load_checkpoint(ckpt_path)
+            if state["config_fingerprint"] != cfg.fingerprint():
+                raise InvalidParameterError(
+                    f"checkpoint {ckpt_path} was written with a different training config"
+                )
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None and state.get("scheduler"):
+                scheduler.load_state_dict(state["scheduler"])
+            restore_rng_state(state["rng"])
+            first_epoch = int(state["epoch"])
+            result.history = json.loads(state["history"])
+            best, stale = float(state["best"]), int(state["stale"])
+            result.stopped_early = bool(state["stopped_early"])
+    metrics_fh = None
+    writer = None
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        metrics_path = run_dir / "metrics.jsonl"
+        # rewrite the log from the (possibly resumed) history so nothing is duplicated
+        metrics_path.write_text("".join(json.dumps(h) + "\n" for h in result.history))
+        metrics_fh = metrics_path.open("a")
+        if tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            writer = SummaryWriter(str(run_dir / "tensorboard"))
+    n = len(train_data)
+    labels = train_data.labels
+    bar = _progress(progress, cfg.epochs, getattr(model, "name", type(model).__name__))
+
+    def checkpoint(epoch: int) -> None:
+        if ckpt_path is None:
+            return
+        save_checkpoint(
+            ckpt_path,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else {},
+                "rng": capture_rng_state(),
+                "epoch": epoch,
+                "history": json.dumps(result.history),
+                "best": best,
+                "stale": stale,
+                "stopped_early": result.stopped_early,
+                "config_fingerprint": cfg.fingerprint(),
+            },
+        )
+
+    try:
+        epoch = first_epoch
+        for epoch in range(first_epoch + 1, cfg.epochs + 1):
+            if result.stopped_early:
+                break
+            model.train()
+            if cfg.batch_size is None or cfg.batch_size >= n:
+                batches = [torch.arange(n)]
+            else:
+                gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
+                order = torch.randperm(n, generator=gen)
+                batches = list(order.split(cfg.batch_size))
+            total, correct = 0.0, 0.0
+            for idx in batches:
+                optimizer.zero_grad()
+                idx = idx.to(train_data.inputs.device)
+                p = model(train_data.inputs[idx])
+                loss = cfg.loss(p, labels[idx].to(p.dtype))
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(idx)
+                correct += accuracy(p, labels[idx].to(p.dtype)) * len(idx)
+            if scheduler is not None:
+                scheduler.step()
+            epoch_loss = total / n
+            record: dict[str, float] = {
+                "epoch": epoch,
+                "loss": epoch_loss,
+                "train_accuracy": correct / n,
+                "lr": optimizer.param_groups[0]["lr"],
+            }
+            if test_data is not None and (epoch % cfg.eval_every == 0 or epoch == cfg.epochs):
+                ev = evaluate(model, test_data, cfg.loss)
+                record["test_loss"], record["test_accuracy"] = ev["loss"], ev["accuracy"]
+            record["seconds"] = time.perf_counter() - start
+            result.history.append(record)
+            if metrics_fh is not None:
+                metrics_fh.write(json.dumps(record) + "\n")
+                metrics_fh.flush()
+            if writer is not None:
+                for key, value in record.items():
+                    writer.add_scalar(key, value, epoch)
+            if epoch_loss < best - cfg.min_delta:
+                best, stale = epoch_loss, 0
+            else:
+                stale += 1
+                if cfg.patience is not None and stale >= cfg.patience:
+                    result.stopped_early = True
+            if cfg.checkpoint_every and epoch % cfg.checkpoint_every == 0:
+                checkpoint(epoch)
+            if bar is not None:
+                bar.advance(bar.task_ids[0])
+        result.epochs_run = len(result.history)
+        checkpoint(max(epoch, first_epoch))
+    finally:
+        if bar is not None:
+            bar.stop()
+        if metrics_fh is not None:
+            metrics_fh.close()
+        if writer is not None:
+            writer.close()
+    final_train = evaluate(model, train_data, cfg.loss)
+    result.train_accuracy = final_train["accuracy"]
+    result.final_loss = final_train["loss"]
+    if test_data is not None:
+        result.test_accuracy = evaluate(model, test_data, cfg.loss)["accuracy"]
+    result.seconds = time.perf_counter() - start
+    return result
