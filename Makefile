@@ -30,7 +30,7 @@ $(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
 venv: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/eqqnn demo --out runs/demo
+	$(VENV)/bin/eqqnn compare --preset quick --out runs/demo
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks

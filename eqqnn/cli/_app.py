@@ -1,13 +1,22 @@
-"""Typer application: ``eqqnn info``, ``eqqnn demo``."""
+"""Typer application: ``eqqnn info | demo | data | train | compare | bench``.
+
+Names given on the command line (models, presets) are mapped to library objects here;
+the library itself takes classes and callables.
+"""
 
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from eqqnn.errors import EqqnnError
+
+# typer vendors click in recent releases: find its exception base without importing click
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 app = typer.Typer(
     name="eqqnn",
@@ -15,7 +24,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _csv_ints(text: str | None, name: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be comma-separated integers, got {text!r}") from None
 
 
 @app.command()
@@ -24,7 +43,7 @@ def info() -> None:
     from eqqnn.cli._info import collect_info
 
     for key, value in collect_info().items():
-        typer.echo(f"{key:>22}: {value}")
+        typer.echo(f"{key:>23}: {value}")
 
 
 @app.command()
@@ -41,10 +60,187 @@ def demo(
     run_symmetry_demo(out, max_qubits=max_qubits, seed=seed)
 
 
+@app.command()
+def data(
+    n_qubits: int = typer.Option(8, "--n", min=2, help="Chain length (even)."),
+    grid: str = typer.Option("test", help="'test' (dense grid) or 'train' (symmetric about r=1)."),
+    train_size: int = typer.Option(4, min=2, help="Points of a training grid."),
+    points: int = typer.Option(101, min=2, help="Points of a test grid."),
+    method: str = typer.Option("auto", help="auto, dense, sparse, sector or sz."),
+    state_form: str = typer.Option("qubit", help="qubit (2^n amplitudes) or sector (M_0)."),
+    cache_dir: Path | None = typer.Option(None, help="Cache folder (default $EQQNN_CACHE_DIR)."),
+) -> None:
+    """Generate (or load from the cache) a Heisenberg phase dataset and summarize it."""
+    from eqqnn.data import DatasetConfig, build_dataset
+
+    if grid not in ("test", "train"):
+        raise typer.BadParameter(f"--grid must be 'test' or 'train', got {grid!r}")
+    maker = DatasetConfig.test_grid if grid == "test" else DatasetConfig.train_grid
+    size = points if grid == "test" else train_size
+    cfg = maker(n_qubits, size, method=method, state_form=state_form)
+    dataset = build_dataset(cfg, cache=cache_dir if cache_dir is not None else True)
+    typer.echo(repr(dataset))
+    labels = dataset.labels.tolist()
+    typer.echo(
+        f"ratios {dataset.ratios.min():.3f}..{dataset.ratios.max():.3f}; "
+        f"{labels.count(0)} trivial, {labels.count(1)} Haldane"
+    )
+
+
+@app.command()
+def train(
+    model: str = typer.Option("eqcnn", help="eqcnn, qcnn, eqcnn-sector or a classical model."),
+    n_qubits: int = typer.Option(8, "--n", min=4, help="Chain length (even)."),
+    train_size: int = typer.Option(4, min=2, help="Training points (symmetric about r=1)."),
+    seed: int = typer.Option(0, min=0, help="Seed of the model initialization."),
+    epochs: int = typer.Option(100, min=0, help="Training epochs."),
+    lr: float = typer.Option(0.05, min=0.0, help="Adam learning rate."),
+    out: Path = typer.Option(Path("runs/train"), help="Run folder (metrics, checkpoint)."),
+    checkpoint_every: int = typer.Option(10, min=0, help="Checkpoint period in epochs."),
+    resume: bool = typer.Option(False, help="Continue a killed run from its checkpoint."),
+) -> None:
+    """Train one model on one split; metrics.jsonl and checkpoint.pt go to --out."""
+    import json
+
+    from eqqnn.experiments import build_task, family_by_name
+    from eqqnn.training import TrainConfig
+    from eqqnn.training import train as run_training
+
+    family = family_by_name(model, epochs=epochs)
+    task = build_task(n_qubits, train_size)
+    train_data, test_data = task.data_for(family.input_kind)
+    net = family.build(n_qubits, seed)
+    result = run_training(
+        net,
+        train_data,
+        test_data,
+        TrainConfig(epochs=epochs, lr=lr, seed=seed, checkpoint_every=checkpoint_every),
+        run_dir=out,
+        resume=resume,
+    )
+    summary = {
+        "model": family.name,
+        "n_qubits": n_qubits,
+        "train_size": train_size,
+        "seed": seed,
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy,
+        "epochs": result.epochs_run,
+        "seconds": result.seconds,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    typer.echo(json.dumps(summary))
+
+
+def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    from eqqnn.experiments import family_by_name, preset
+
+    cfg = preset(preset_name)
+    values: dict[str, Any] = {}
+    if toml_path is not None:
+        try:
+            values.update(tomllib.loads(toml_path.read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise typer.BadParameter(f"cannot read config {toml_path}: {err}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    epochs = values.pop("epochs", None)
+    models = values.pop("models", None)
+    allowed = {"n_qubits", "train_sizes", "seeds", "test_points", "shots", "workers"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown compare settings {sorted(unknown)}; "
+            f"allowed: {sorted(allowed | {'epochs', 'models'})}"
+        )
+    for key in ("n_qubits", "train_sizes", "seeds"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if models is not None or epochs is not None:
+        names = models if models is not None else [f.name for f in cfg.families]
+        if isinstance(names, str):
+            names = [m for m in names.split(",") if m]
+        base = {f.name.lower(): f for f in cfg.families}
+        fams = []
+        for name in names:
+            fam = family_by_name(name, epochs=epochs or 100)
+            if epochs is None and name.lower() in base:
+                fam = base[name.lower()]
+            elif epochs is not None:
+                fam = replace(fam, epochs=epochs)
+            fams.append(fam)
+        values["families"] = tuple(fams)
+    return replace(cfg, **values)
+
+
+@app.command()
+def compare(
+    preset: str = typer.Option("quick", help="quick (the demo), paper, or large."),
+    out: Path = typer.Option(Path("runs/compare"), help="Output folder."),
+    config: Path | None = typer.Option(None, help="TOML file with compare settings."),
+    n_qubits: str | None = typer.Option(None, "--n", help="Comma-separated chain lengths."),
+    train_sizes: str | None = typer.Option(None, help="Comma-separated training sizes."),
+    seeds: str | None = typer.Option(None, help="Comma-separated seeds."),
+    models: str | None = typer.Option(None, help="Comma-separated model names."),
+    epochs: int | None = typer.Option(None, min=0, help="Epochs for every model."),
+    workers: int | None = typer.Option(None, min=0, help="Processes (0: one per core)."),
+    ray_address: str | None = typer.Option(None, help="Ray cluster address ('local' starts one)."),
+    resume: bool = typer.Option(False, help="Skip jobs already in OUT/results.jsonl."),
+) -> None:
+    """The main job: test accuracy vs training size, quantum and classical models."""
+    from eqqnn.cli._tables import print_summary
+    from eqqnn.experiments import run_compare, summarize
+
+    cfg = _compare_config(
+        preset,
+        config,
+        {
+            "n_qubits": _csv_ints(n_qubits, "--n"),
+            "train_sizes": _csv_ints(train_sizes, "--train-sizes"),
+            "seeds": _csv_ints(seeds, "--seeds"),
+            "models": models,
+            "epochs": epochs,
+            "workers": workers,
+        },
+    )
+    records = run_compare(cfg, out, resume=resume, ray_address=ray_address)
+    print_summary(summarize(records))
+    typer.echo(f"wrote {out / 'results.json'}, {out / 'results.csv'}, {out / 'generalization.png'}")
+
+
+@app.command()
+def bench(
+    name: str = typer.Argument(..., help="Benchmark name, e.g. 'sector_ground_state'."),
+    quick: bool = typer.Option(True, help="Pass --quick to the benchmark script."),
+) -> None:
+    """Run a script from the repository's benchmarks/ folder (source checkouts only)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2] / "benchmarks"
+    script = root / f"bench_{name}.py"
+    if not script.exists():
+        available = sorted(p.stem.removeprefix("bench_") for p in root.glob("bench_*.py"))
+        raise typer.BadParameter(f"no benchmark {name!r}; available: {available}")
+    cmd = [sys.executable, str(script), *(["--quick"] if quick else [])]
+    raise typer.Exit(subprocess.call(cmd))
+
+
 def main() -> None:
-    """Entry point: library errors become one-line messages with exit code 2."""
+    """Entry point: errors become one-line messages with exit code 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except _CLICK_ERROR as err:
+        if type(err).__name__ == "NoArgsIsHelpError":
+            sys.exit(2)
+        typer.echo(f"error: {err.format_message()}", err=True)
+        sys.exit(2)
     except EqqnnError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

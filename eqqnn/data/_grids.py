@@ -14,7 +14,7 @@ below are ours, chosen so that the two phases are sampled symmetrically:
 * :func:`train_ratios` — ``train_size`` (even) points, half on each side of ``r = 1``,
   at the centres of equal bins.  With the default ``[low, high] = [0, 2]`` this is the
   midpoint rule on ``[0, 2]``: ``r_k = (2k + 1)/m`` for ``k = 0, …, m − 1``; the points
-  are mirror images of each other under ``r ↔ 2 − r`` (bit-for-bit) and none equals 1.
+  are mirror images of each other under ``r ↔ 2 − r`` (to one rounding) and none equals 1.
   An odd ``train_size`` cannot be split evenly and raises an error.
 * :func:`test_ratios` — a uniform grid of exactly ``n_points`` points that starts at
   ``low``: the closed grid ``linspace(low, high, n_points)`` when ``n_points`` is even
@@ -60,8 +60,9 @@ def train_ratios(train_size: int, *, low: float = 0.0, high: float = 2.0) -> np.
         r^{-}_k = 1 - (1 - r_{\min})\,\frac{k + 1/2}{m/2}, \qquad
         r^{+}_k = 1 + (r_{\max} - 1)\,\frac{k + 1/2}{m/2}, \qquad k = 0,\dots,m/2-1.
 
-    When ``low + high = 2`` the right half is computed as ``2 − r^-`` so the grid is
-    exactly mirror-symmetric.
+    When ``low + high = 2`` this is the midpoint rule on the whole interval,
+    :math:`r_k = r_{\min} + (r_{\max} - r_{\min})(2k + 1)/(2m)`, mirror-symmetric under
+    ``r ↔ 2 − r``.
 
     Parameters
     ----------
@@ -95,13 +96,13 @@ def train_ratios(train_size: int, *, low: float = 0.0, high: float = 2.0) -> np.
         raise InvalidParameterError(
             f"train_ratios needs low < 1 < high to sample both phases, got low={lo}, high={hi}"
         )
+    if lo + hi == 2.0 * CRITICAL_RATIO:
+        # Same points, computed in one division each: r_k = low + (high - low)(2k + 1)/(2m).
+        return lo + (hi - lo) * (2.0 * np.arange(m, dtype=np.float64) + 1.0) / (2.0 * m)
     half = m // 2
     frac = (np.arange(half, dtype=np.float64) + 0.5) / half
     left = (CRITICAL_RATIO - (CRITICAL_RATIO - lo) * frac)[::-1]
-    if lo + hi == 2.0 * CRITICAL_RATIO:
-        right = (2.0 * CRITICAL_RATIO - left)[::-1]
-    else:
-        right = CRITICAL_RATIO + (hi - CRITICAL_RATIO) * frac
+    right = CRITICAL_RATIO + (hi - CRITICAL_RATIO) * frac
     return np.ascontiguousarray(np.concatenate([left, right]))
 
 

@@ -337,7 +337,7 @@ def estimate_correlators(shadows: ShadowData, *, n_groups: int = 1) -> Correlato
 
 
 def exact_bloch_vectors(state_vector: np.ndarray | torch.Tensor) -> np.ndarray:
-    r"""Exact Bloch vectors :math:`(\langle\sigma^x_i\rangle, \langle\sigma^y_i\rangle, \langle\sigma^z_i\rangle)`.
+    r"""Exact Bloch vectors :math:`\vec r_i = \langle\vec\sigma_i\rangle` of every qubit.
 
     From the one-qubit reduced density matrix
     :math:`\rho_i = \tfrac12 (I + \vec r_i\cdot\vec\sigma)`:
@@ -451,9 +451,7 @@ def sample_shadows_batch(
     vectors = _as_state_batch(states)
     t = check_int("n_shots", n_shots, minimum=1)
     rngs = _spawn(seed, len(vectors))
-    return [
-        sample_shadows(v, t, seed=rng) for v, rng in zip(vectors, rngs, strict=True)
-    ]
+    return [sample_shadows(v, t, seed=rng) for v, rng in zip(vectors, rngs, strict=True)]
 
 
 def shadow_snapshot_tensor(

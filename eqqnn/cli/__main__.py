@@ -1,0 +1,5 @@
+"""``python -m eqqnn.cli``."""
+
+from eqqnn.cli import main
+
+main()

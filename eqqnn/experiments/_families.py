@@ -1,0 +1,124 @@
+"""Model families that the comparison trains: a builder plus its training settings.
+
+A family is data (a frozen dataclass holding a picklable builder), so sweeps can ship it
+to worker processes or a Ray cluster.  The CLI maps short names to families here; the
+library API takes the family objects themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+from eqqnn.models import InputKind
+
+__all__ = ["ModelFamily", "default_families", "eqcnn_family", "family_by_name", "qcnn_family"]
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """One kind of model in a comparison."""
+
+    name: str
+    """Label in tables and plots."""
+    kind: str
+    """``"quantum"`` or ``"classical"``."""
+    input_kind: InputKind
+    """What the models consume (the comparison prepares it from the states)."""
+    build: Callable[[int, int], nn.Module]
+    """``(n_qubits, seed) -> model``; must be picklable (module-level function or partial)."""
+    backend: str = ""
+    """Simulator or hardware description recorded with the results."""
+    lr: float = 0.05
+    """Learning rate (Adam)."""
+    epochs: int = 100
+    """Training epochs (full batch)."""
+
+
+def _build_quantum(
+    n_qubits: int, seed: int, *, circuit_fn: Callable, backend_fn: Callable
+) -> nn.Module:
+    from eqqnn.models import QuantumClassifier
+
+    return QuantumClassifier(circuit_fn(n_qubits), backend_fn(), seed=seed)
+
+
+def _statevector_adjoint() -> object:
+    from eqqnn.sim import StatevectorBackend
+
+    return StatevectorBackend(gradient="adjoint")
+
+
+def _spin_sector() -> object:
+    from eqqnn.sim import SpinSectorBackend  # type: ignore[attr-defined]
+
+    return SpinSectorBackend()
+
+
+def _su2_qcnn(n: int) -> object:
+    from eqqnn.circuits import su2_qcnn
+
+    return su2_qcnn(n)
+
+
+def _qcnn(n: int) -> object:
+    from eqqnn.circuits import qcnn
+
+    return qcnn(n)
+
+
+def eqcnn_family(*, sector: bool = False, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
+    """The SU(2)-equivariant QCNN (dense statevector, or the spin-sector engine)."""
+    return ModelFamily(
+        name="EQCNN",
+        kind="quantum",
+        input_kind=InputKind.SECTOR_STATE if sector else InputKind.STATE,
+        build=functools.partial(
+            _build_quantum,
+            circuit_fn=_su2_qcnn,
+            backend_fn=_spin_sector if sector else _statevector_adjoint,
+        ),
+        backend="spin-sector" if sector else "statevector(adjoint)",
+        lr=lr,
+        epochs=epochs,
+    )
+
+
+def qcnn_family(*, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
+    """The symmetry-agnostic QCNN baseline (dense statevector)."""
+    return ModelFamily(
+        name="QCNN",
+        kind="quantum",
+        input_kind=InputKind.STATE,
+        build=functools.partial(_build_quantum, circuit_fn=_qcnn, backend_fn=_statevector_adjoint),
+        backend="statevector(adjoint)",
+        lr=lr,
+        epochs=epochs,
+    )
+
+
+def _classical_families(epochs: int) -> list[ModelFamily]:
+    try:
+        from eqqnn.experiments._classical_families import classical_families
+    except ImportError:  # the classical mirror is optional in a partial install
+        return []
+    return classical_families(epochs=epochs)
+
+
+def default_families(epochs: int = 100) -> list[ModelFamily]:
+    """EQCNN, the QCNN baseline and the classical models of :mod:`eqqnn.classical`."""
+    return [eqcnn_family(epochs=epochs), qcnn_family(epochs=epochs), *_classical_families(epochs)]
+
+
+def family_by_name(name: str, epochs: int = 100) -> ModelFamily:
+    """Look a family up by its (case-insensitive) name; for the CLI."""
+    from eqqnn.errors import InvalidParameterError
+
+    families = {f.name.lower(): f for f in default_families(epochs)}
+    families["eqcnn-sector"] = eqcnn_family(sector=True, epochs=epochs)
+    if name.lower() not in families:
+        raise InvalidParameterError(f"unknown model {name!r}; choose from {sorted(families)}")
+    return families[name.lower()]
