@@ -38,7 +38,7 @@ from eqqnn.symmetry._young import YoungOrthogonalForm, young_orthogonal_form
 __all__ = ["exchange_sector_matrix", "sector_ground_states"]
 
 #: Sectors up to this dimension are diagonalized densely in :func:`sector_ground_states`.
-DENSE_SECTOR_LIMIT = 2000
+DENSE_SECTOR_LIMIT = 400
 
 #: Largest sector dimension for which a dense fallback (``k >= d - 1``) is attempted.
 MAX_DENSE_SECTOR = 20000
@@ -265,7 +265,7 @@ def sector_ground_states(
     Each :math:`E_a` is a :math:`(2J+1)`-fold degenerate level of the full Hamiltonian with
     eigenvectors :math:`|v_a, m\rangle` = ``sector_to_qubit(v_a, n, J, m)``.
 
-    Sectors of dimension ``d <= 2000`` are diagonalized densely (``scipy.linalg.eigh``);
+    Sectors of dimension ``d <= 400`` are diagonalized densely (``scipy.linalg.eigh``);
     larger ones with ``scipy.sparse.linalg.eigsh`` (``which="SA"``, start vector drawn from
     ``numpy.random.default_rng(LANCZOS_SEED)``, so results are deterministic).  Bonds
     longer than one site trigger a bandwidth-reducing relabelling of the sites (see the
