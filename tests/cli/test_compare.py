@@ -151,3 +151,11 @@ def test_bad_flags_give_one_line_errors(args: list[str], message: str, tmp_path:
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_ray_local_cluster_gives_identical_results(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    serial = run_compare(_tiny(1), tmp_path / "serial", cache=None)
+    on_ray = run_compare(_tiny(1), tmp_path / "ray", cache=None, ray_address="local")
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]  # noqa: E731
+    assert strip(serial) == strip(on_ray)
