@@ -46,6 +46,11 @@ from eqqnn.circuits._models import (
     relax,
     su2_qcnn,
 )
+from eqqnn.circuits._partial import (
+    graded_qcnn,
+    spin_graded_generators,
+    symmetry_graded_generators,
+)
 
 __all__ = [
     "CNOT",
@@ -74,6 +79,7 @@ __all__ = [
     "discard_pooling",
     "equivariant_generators",
     "equivariant_parameter_count",
+    "graded_qcnn",
     "heisenberg_exchange",
     "heisenberg_readout",
     "measurement_pooling",
@@ -83,7 +89,9 @@ __all__ = [
     "qcnn",
     "relax",
     "singlet_readout",
+    "spin_graded_generators",
     "su2_qcnn",
     "su4_convolution",
     "swap_convolution",
+    "symmetry_graded_generators",
 ]

@@ -1,6 +1,7 @@
 """Trainable models with one interface: ``forward(batch) -> (B,)`` probabilities of label 1."""
 
 from eqqnn.models._interface import InputKind, PhaseClassifier
+from eqqnn.models._param_maps import GroupMixture, LearnedDegree
 from eqqnn.models._quantum import QuantumClassifier
 
-__all__ = ["InputKind", "PhaseClassifier", "QuantumClassifier"]
+__all__ = ["GroupMixture", "InputKind", "LearnedDegree", "PhaseClassifier", "QuantumClassifier"]

@@ -38,6 +38,9 @@ class QuantumClassifier(nn.Module):
         symmetry-breaking parameters start at zero.
     dtype
         ``torch.float64`` (default) or ``torch.float32`` for the parameters.
+    param_map
+        Optional module mapping the weights to the circuit's slots (e.g.
+        :class:`~eqqnn.models.LearnedDegree`); its parameters are trained too.
 
     Inputs: a batch of state vectors ``(B, 2^n)`` (complex64/complex128) in the qubit
     basis, qubit 0 most significant; other forms where the backend accepts them.
@@ -62,6 +65,7 @@ class QuantumClassifier(nn.Module):
         seed: int = 0,
         init_scale: float = 1.0,
         dtype: torch.dtype = torch.float64,
+        param_map: nn.Module | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(circuit, Circuit):
@@ -79,11 +83,16 @@ class QuantumClassifier(nn.Module):
         init = rng.uniform(-math.pi * scale, math.pi * scale, size=circuit.n_params)
         init[circuit.param_slots(ParamRole.BREAKING)] = 0.0
         self.weights = nn.Parameter(torch.as_tensor(init, dtype=dtype))
+        self.param_map = param_map
 
     @property
     def n_parameters(self) -> int:
-        """Number of trainable real parameters."""
-        return self.circuit.n_params
+        """Number of trainable real parameters (circuit slots plus the map's own)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def slot_values(self) -> torch.Tensor:
+        """The circuit's parameter slots (the weights through the parameter map)."""
+        return self.weights if self.param_map is None else self.param_map(self.weights)
 
     @property
     def input_description(self) -> str:
@@ -95,7 +104,7 @@ class QuantumClassifier(nn.Module):
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
         """Probabilities of label 1, shape ``(B,)``."""
-        return self.backend.probabilities(self.circuit, self.weights, states)
+        return self.backend.probabilities(self.circuit, self.slot_values(), states)
 
     def extra_repr(self) -> str:
         return f"circuit={self.circuit!r}, backend={self.backend!r}"
