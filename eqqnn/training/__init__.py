@@ -2,6 +2,7 @@
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
 from eqqnn.training._loop import (
+    BreakingPenalty,
     TensorData,
     TrainConfig,
     TrainResult,
@@ -13,6 +14,7 @@ from eqqnn.training._loop import (
 )
 
 __all__ = [
+    "BreakingPenalty",
     "TensorData",
     "TrainConfig",
     "TrainResult",

@@ -37,6 +37,7 @@ from eqqnn.training._checkpoint import (
 )
 
 __all__ = [
+    "BreakingPenalty",
     "TensorData",
     "TrainConfig",
     "TrainResult",
@@ -108,6 +109,9 @@ class TrainConfig:
     """Evaluate on the test data every this many epochs (and at the end)."""
     checkpoint_every: int = 0
     """Write a checkpoint every this many epochs (0: only at the end when a run dir is set)."""
+    regularizer: Callable[[nn.Module, int], torch.Tensor] | None = None
+    """Optional penalty ``(model, epoch) -> scalar`` added to the loss (e.g. constraint
+    relaxation: :class:`BreakingPenalty`)."""
 
     def __post_init__(self) -> None:
         check_int("epochs", self.epochs, minimum=0)
@@ -140,6 +144,31 @@ class TrainResult:
     epochs_run: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BreakingPenalty:
+    r"""Constraint relaxation (Pertigkiozoglou et al.): penalize symmetry-breaking parameters
+    with a weight that grows during training, annealing the model back to equivariance.
+
+    .. math:: R(\theta, t) = \lambda(t) \sum_{s \in \text{breaking}} \theta_s^2, \qquad
+              \lambda(t) = \lambda_0\, \gamma^{t}
+
+    Works with any model exposing ``circuit`` and ``weights`` (a relaxed
+    :class:`~eqqnn.QuantumClassifier`).
+    """
+
+    start: float = 1e-3
+    """Penalty weight at epoch 0."""
+    growth: float = 1.1
+    """Multiplicative growth per epoch (1: constant penalty)."""
+
+    def __call__(self, model: nn.Module, epoch: int) -> torch.Tensor:
+        from eqqnn.circuits import ParamRole
+
+        slots = model.circuit.param_slots(ParamRole.BREAKING)  # type: ignore[union-attr]
+        weights = model.weights  # type: ignore[union-attr]
+        return self.start * self.growth**epoch * (weights[torch.as_tensor(slots)] ** 2).sum()
 
 
 @torch.no_grad()
@@ -298,7 +327,10 @@ def train(
                 idx = idx.to(train_data.inputs.device)
                 p = model(train_data.inputs[idx])
                 loss = cfg.loss(p, labels[idx].to(p.dtype))
-                loss.backward()
+                objective = (
+                    loss if cfg.regularizer is None else loss + cfg.regularizer(model, epoch)
+                )
+                objective.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(idx)
                 correct += accuracy(p, labels[idx].to(p.dtype)) * len(idx)

@@ -132,3 +132,30 @@ def test_bad_config() -> None:
     with pytest.raises(InvalidParameterError, match="resume=True needs a run_dir"):
         model, tr, _ = _toy()
         train(model, tr, resume=True)
+
+
+def test_constraint_relaxation_anneals_to_equivariance() -> None:
+    from eqqnn.circuits import ParamRole, relax, su2_qcnn
+    from eqqnn.metrics import quantum_invariance_error
+    from eqqnn.training import BreakingPenalty
+
+    circuit = relax(su2_qcnn(4))
+    model = QuantumClassifier(circuit, seed=1)
+    slots = torch.as_tensor(circuit.param_slots(ParamRole.BREAKING))
+    with torch.no_grad():
+        model.weights[slots] = 0.5  # start far from equivariance
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(8, 16, dtype=torch.complex128, generator=g)
+    x = x / x.norm(dim=1, keepdim=True)
+    y = (torch.arange(8) % 2).double()
+    before = quantum_invariance_error(model, x)
+    train(
+        model,
+        TensorData(x, y),
+        config=TrainConfig(
+            epochs=60, lr=0.05, regularizer=BreakingPenalty(start=0.01, growth=1.15)
+        ),
+    )
+    after = quantum_invariance_error(model, x)
+    assert float(model.weights.detach()[slots].abs().max()) < 0.05
+    assert after < 0.1 * before
