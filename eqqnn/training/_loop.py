@@ -109,6 +109,9 @@ class TrainConfig:
     """Evaluate on the test data every this many epochs (and at the end)."""
     checkpoint_every: int = 0
     """Write a checkpoint every this many epochs (0: only at the end when a run dir is set)."""
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    """Optional data augmentation ``(inputs, generator) -> inputs`` applied to every training
+    batch; the generator is seeded from ``seed`` and the epoch, so runs are reproducible."""
     regularizer: Callable[[nn.Module, int], torch.Tensor] | None = None
     """Optional penalty ``(model, epoch) -> scalar`` added to the loss (e.g. constraint
     relaxation: :class:`BreakingPenalty`)."""
@@ -325,7 +328,13 @@ def train(
             for idx in batches:
                 optimizer.zero_grad()
                 idx = idx.to(train_data.inputs.device)
-                p = model(train_data.inputs[idx])
+                inputs = train_data.inputs[idx]
+                if cfg.augment is not None:
+                    gen = torch.Generator().manual_seed(
+                        cfg.seed * 7_919 + epoch * 104_729 + int(idx[0])
+                    )
+                    inputs = cfg.augment(inputs, gen)
+                p = model(inputs)
                 loss = cfg.loss(p, labels[idx].to(p.dtype))
                 objective = (
                     loss if cfg.regularizer is None else loss + cfg.regularizer(model, epoch)

@@ -159,3 +159,20 @@ def test_constraint_relaxation_anneals_to_equivariance() -> None:
     after = quantum_invariance_error(model, x)
     assert float(model.weights.detach()[slots].abs().max()) < 0.05
     assert after < 0.1 * before
+
+
+def test_augmentation_is_applied_and_reproducible() -> None:
+    seen = []
+
+    def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        noise = torch.randn(x.shape, generator=gen, dtype=x.dtype)
+        seen.append(float(noise.sum()))
+        return x + 0.01 * noise
+
+    model, tr, _ = _toy()
+    train(model, tr, config=TrainConfig(epochs=3, augment=augment))
+    first = list(seen)
+    seen.clear()
+    model, tr, _ = _toy()
+    train(model, tr, config=TrainConfig(epochs=3, augment=augment))
+    assert len(first) == 3 and first == seen and len(set(first)) == 3
