@@ -1,1 +1,87 @@
-"""Placeholder; filled by later work."""
+"""The classical mirror: group-equivariant networks built from the same symmetry core.
+
+* equivariant linear maps between any two representations (:class:`EquivariantLinear`,
+  bases from :func:`eqqnn.symmetry.equivariant_basis`, cached);
+* G-CNN layers on finite groups (:class:`LiftingConv`, :class:`GroupConv`,
+  :class:`GroupPool`) for the chain group, the octahedral group O of the shadow
+  snapshots and their product;
+* vector-feature (steerable) layers for per-site SO(3) vectors (:class:`VectorLinear`,
+  :class:`VectorGate`, :class:`NormActivation`, :func:`pair_invariants`);
+* non-equivariant baselines and data augmentation by a group (:func:`augment`);
+* complete classifiers with the common model interface (:class:`ShadowGCNN`,
+  :class:`VectorNet`, :class:`CorrelatorGCNN`, :class:`MLPClassifier`,
+  :class:`CNNClassifier`).
+"""
+
+from eqqnn.classical._augment import act, augment
+from eqqnn.classical._base import SNAPSHOT_SCALE, ClassicalClassifier
+from eqqnn.classical._baselines import CNNClassifier, CNNConfig, MLPClassifier, MLPConfig
+from eqqnn.classical._chain import (
+    chain_group,
+    chain_octahedral_group,
+    correlator_representation,
+    shadow_representation,
+)
+from eqqnn.classical._gcnn import GroupConv, GroupPool, LiftingConv
+from eqqnn.classical._group_tables import GroupTable, group_table
+from eqqnn.classical._linear import (
+    EquivariantBasis,
+    EquivariantLinear,
+    cached_equivariant_basis,
+    clear_basis_cache,
+)
+from eqqnn.classical._models import (
+    CorrelatorGCNN,
+    CorrelatorGCNNConfig,
+    ShadowGCNN,
+    ShadowGCNNConfig,
+    VectorNet,
+    VectorNetConfig,
+)
+from eqqnn.classical._real_irreps import RealSpinIrrep, real_basis_change
+from eqqnn.classical._steerable import (
+    NormActivation,
+    VectorGate,
+    VectorLinear,
+    mean_pair_invariants,
+    pair_invariants,
+    shot_mean,
+)
+
+__all__ = [
+    "SNAPSHOT_SCALE",
+    "CNNClassifier",
+    "CNNConfig",
+    "ClassicalClassifier",
+    "CorrelatorGCNN",
+    "CorrelatorGCNNConfig",
+    "EquivariantBasis",
+    "EquivariantLinear",
+    "GroupConv",
+    "GroupPool",
+    "GroupTable",
+    "LiftingConv",
+    "MLPClassifier",
+    "MLPConfig",
+    "NormActivation",
+    "RealSpinIrrep",
+    "ShadowGCNN",
+    "ShadowGCNNConfig",
+    "VectorGate",
+    "VectorLinear",
+    "VectorNet",
+    "VectorNetConfig",
+    "act",
+    "augment",
+    "cached_equivariant_basis",
+    "chain_group",
+    "chain_octahedral_group",
+    "clear_basis_cache",
+    "correlator_representation",
+    "group_table",
+    "mean_pair_invariants",
+    "pair_invariants",
+    "real_basis_change",
+    "shadow_representation",
+    "shot_mean",
+]

@@ -87,14 +87,15 @@ class CompareConfig:
 def preset(name: str) -> CompareConfig:
     """Named sweeps: ``quick`` (the demo), ``paper`` (Nguyen et al. protocol), ``large``.
 
-    * ``quick``: n = 8, train sizes 2, 4, 8, seeds 0-2, every family, 60 epochs.
+    * ``quick``: n = 8, train sizes 2, 4, 8, seeds 0-2, 60 epochs; EQCNN, QCNN,
+      ShadowGCNN, CorrelatorGCNN and MLP.
     * ``paper``: n = 8, 10, 12, train sizes 2..12, 101-point test grid, seeds 0-4.
     * ``large``: the EQCNN alone through the spin-sector engine at n = 16, 20, 24.
     """
     from eqqnn.experiments._families import eqcnn_family
 
     if name == "quick":
-        return CompareConfig(families=tuple(default_families(epochs=60)))
+        return CompareConfig(families=tuple(default_families(epochs=60, quick=True)))
     if name == "paper":
         return CompareConfig(
             n_qubits=(8, 10, 12),
@@ -138,7 +139,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         job["train"],
         job["test"],
         TrainConfig(
-            epochs=family.epochs, lr=family.lr, seed=job["seed"], eval_every=max(1, family.epochs)
+            epochs=family.epochs,
+            lr=family.lr,
+            seed=job["seed"],
+            eval_every=max(1, family.epochs),
+            augment=family.augment,
         ),
         progress=False,
     )

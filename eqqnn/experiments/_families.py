@@ -10,12 +10,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from torch import nn
 
 from eqqnn.models import InputKind
 
-__all__ = ["ModelFamily", "default_families", "eqcnn_family", "family_by_name", "qcnn_family"]
+__all__ = [
+    "ModelFamily",
+    "ShotSubsample",
+    "default_families",
+    "eqcnn_family",
+    "family_by_name",
+    "qcnn_family",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,29 @@ class ModelFamily:
     """Learning rate (Adam)."""
     epochs: int = 100
     """Training epochs (full batch)."""
+    augment: Callable | None = None
+    """Optional per-batch transform of the training inputs (e.g. :class:`ShotSubsample`)."""
+
+
+@dataclass(frozen=True)
+class ShotSubsample:
+    """Train shadow models on a seeded random subset of ``shots`` snapshots per step.
+
+    Inputs ``(B, T, n, 3)``; evaluation still uses all ``T`` shots.  A cheap, unbiased
+    stochastic estimate of the shot average that also acts as augmentation.
+    """
+
+    shots: int = 64
+    """Snapshots kept per state and step."""
+
+    def __call__(self, inputs: Any, generator: Any) -> Any:
+        import torch
+
+        t = inputs.shape[1]
+        if self.shots >= t:
+            return inputs
+        idx = torch.randperm(t, generator=generator)[: self.shots].to(inputs.device)
+        return inputs[:, idx]
 
 
 def _build_quantum(
@@ -100,17 +131,22 @@ def qcnn_family(*, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
     )
 
 
-def _classical_families(epochs: int) -> list[ModelFamily]:
-    try:
-        from eqqnn.experiments._classical_families import classical_families
-    except ImportError:  # the classical mirror is optional in a partial install
-        return []
-    return classical_families(epochs=epochs)
+#: Classical families of the quick comparison: one equivariant G-CNN per input kind and
+#: the non-equivariant MLP.
+QUICK_CLASSICAL = ("ShadowGCNN", "CorrelatorGCNN", "MLP")
 
 
-def default_families(epochs: int = 100) -> list[ModelFamily]:
-    """EQCNN, the QCNN baseline and the classical models of :mod:`eqqnn.classical`."""
-    return [eqcnn_family(epochs=epochs), qcnn_family(epochs=epochs), *_classical_families(epochs)]
+def default_families(epochs: int = 100, *, quick: bool = False) -> list[ModelFamily]:
+    """EQCNN, the QCNN baseline and the classical models of :mod:`eqqnn.classical`
+    (with ``quick``: only :data:`QUICK_CLASSICAL`)."""
+    from eqqnn.experiments._classical_families import classical_families
+
+    names = QUICK_CLASSICAL if quick else None
+    return [
+        eqcnn_family(epochs=epochs),
+        qcnn_family(epochs=epochs),
+        *classical_families(epochs=epochs, names=names),
+    ]
 
 
 def family_by_name(name: str, epochs: int = 100) -> ModelFamily:
