@@ -25,4 +25,6 @@ def print_summary(rows: Sequence[dict[str, Any]]) -> None:
             str(r["seeds"]),
             f"{r['seconds']:.1f}",
         )
-    Console().print(table)
+    import shutil
+
+    Console(width=max(110, shutil.get_terminal_size().columns)).print(table)
