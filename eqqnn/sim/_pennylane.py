@@ -1,0 +1,537 @@
+r"""Run the circuit IR on PennyLane devices (torch interface).
+
+Gate translation
+----------------
+Every :class:`~eqqnn.circuits.ExpGate` :math:`\exp(-i\sum_a\theta_a G_a)` is decided from
+its generator matrices (see :func:`native_decomposition`, shared with the Qiskit
+exporter):
+
+* single-qubit Pauli rotations (label ``RX``/``RY``/``RZ``, generator :math:`P/2`) become
+  ``qml.RX``/``qml.RY``/``qml.RZ``, wrapped in :func:`qml.ctrl` (with ``control_values``)
+  when the gate is controlled;
+* gates whose full generators expand into *pairwise commuting* Pauli strings become
+  products of Pauli rotations: ``IsingXX``/``IsingYY``/``IsingZZ`` for two-qubit
+  ``XX``/``YY``/``ZZ`` strings (so :math:`e^{-i\theta\,\mathrm{SWAP}} = e^{-i\theta/2}
+  R_{XX}(\theta)R_{YY}(\theta)R_{ZZ}(\theta)`), ``RX``/``RY``/``RZ`` for one-qubit
+  strings and ``qml.PauliRot`` otherwise (e.g. the measurement pooling
+  ``M(S²)→SWAP^t``, 15 commuting four-qubit strings).  The identity component is a
+  global phase and is dropped;
+* anything else (``EQ3``/``EQ4`` commutant blocks, relaxed ``…+ε`` gates) is *generic*:
+  ``qml.QubitUnitary`` of :func:`torch.linalg.matrix_exp` on backprop devices
+  (differentiable through torch), and ``qml.SpecialUnitary`` with the Pauli coordinates
+  :math:`\phi_P = -\sum_a\theta_a\,\mathrm{tr}(P G_a)/2^k` elsewhere, which PennyLane
+  differentiates exactly (adjoint or generalized parameter shift).
+
+:class:`~eqqnn.circuits.FixedGate` CNOTs become ``qml.CNOT``, other constant matrices
+``qml.QubitUnitary``.  :class:`~eqqnn.circuits.Discard` needs nothing on a pure-state
+device.  Wire ``i`` of the IR is PennyLane wire ``i`` (both most significant first).
+
+Choice of ``diff_method`` (``"best"``)
+--------------------------------------
+* ``default.*`` devices without shots: ``"backprop"`` (broadcast over the batch, generic
+  gates as matrix exponentials);
+* ``lightning.*`` devices without shots: ``"adjoint"`` (the device's C++ adjoint; the
+  batch is split into single-state tapes by PennyLane);
+* with shots: ``"parameter-shift"``.
+
+Lightning devices return Python floats that PennyLane's torch layer turns into
+*float32* tensors; the backend evaluates them under ``torch.float64`` as the default
+dtype so that results keep double precision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+
+from eqqnn.circuits import Circuit, Discard, ExpGate, FixedGate
+from eqqnn.circuits._gates import CNOT, PAULI
+from eqqnn.errors import BackendError, InvalidParameterError
+
+__all__ = [
+    "NativeRotation",
+    "PennyLaneBackend",
+    "draw_pennylane",
+    "draw_pennylane_mpl",
+    "native_decomposition",
+    "pauli_coefficients",
+    "pennylane_ops",
+]
+
+_TOL = 1e-12
+
+
+# ---------------------------------------------------------------------------------------
+# native decomposition (numpy only; shared with the Qiskit exporter)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NativeRotation:
+    r"""One native rotation :math:`R_P(\alpha) = e^{-i\alpha P/2}` of a decomposed gate.
+
+    ``word`` is a Pauli string over ``wires`` (first letter on ``wires[0]``), ``coeffs``
+    the linear map from the gate's parameter values to the angle,
+    :math:`\alpha = \sum_a c_a\,\theta_{p_a}` with ``slots`` the slots :math:`p_a`.
+    ``controls``/``control_values`` are non-empty only for controlled single-qubit
+    rotations kept in controlled form.
+    """
+
+    word: str
+    wires: tuple[int, ...]
+    slots: tuple[int, ...]
+    coeffs: tuple[float, ...]
+    controls: tuple[int, ...] = ()
+    control_values: tuple[int, ...] = ()
+
+    def angle(self, theta: Any) -> Any:
+        """The rotation angle for the full parameter vector ``theta`` (numpy or torch)."""
+        out = 0.0
+        for slot, c in zip(self.slots, self.coeffs, strict=True):
+            out = out + c * theta[slot]
+        return out
+
+
+@lru_cache(maxsize=8)
+def _pauli_words(k: int) -> tuple[tuple[str, ...], np.ndarray]:
+    words = tuple("".join(p) for p in itertools.product("IXYZ", repeat=k))[1:]
+    mats = np.empty((len(words), 2**k, 2**k), dtype=np.complex128)
+    for i, word in enumerate(words):
+        m = np.ones((1, 1), dtype=np.complex128)
+        for ch in word:
+            m = np.kron(m, PAULI[ch])
+        mats[i] = m
+    mats.setflags(write=False)
+    return words, mats
+
+
+def pauli_coefficients(generators: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    r"""Pauli coordinates :math:`c_{aP} = \mathrm{tr}(P G_a)/2^k` of ``(m, 2^k, 2^k)`` generators.
+
+    Returns the ``4^k - 1`` non-identity words (first letter on the most significant
+    qubit, order ``itertools.product("IXYZ")``) and the real ``(m, 4^k - 1)`` matrix.
+
+    Examples
+    --------
+    >>> from eqqnn.circuits import SWAP
+    >>> words, c = pauli_coefficients(SWAP[None])
+    >>> [(w, float(x)) for w, x in zip(words, c[0]) if abs(x) > 0]
+    [('XX', 0.5), ('YY', 0.5), ('ZZ', 0.5)]
+    """
+    gens = np.asarray(generators, dtype=np.complex128)
+    k = gens.shape[-1].bit_length() - 1
+    words, mats = _pauli_words(k)
+    coeffs = np.einsum("pij,aji->ap", mats, gens).real / 2**k
+    coeffs[np.abs(coeffs) < _TOL] = 0.0
+    return words, coeffs
+
+
+def _commute(a: str, b: str) -> bool:
+    clashes = sum(1 for x, y in zip(a, b, strict=True) if x != "I" and y != "I" and x != y)
+    return clashes % 2 == 0
+
+
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def native_decomposition(
+    op: ExpGate, *, pauli_only: bool = False
+) -> tuple[NativeRotation, ...] | None:
+    r"""Native rotations whose product is ``op`` (up to a global phase), or ``None``.
+
+    A gate is native when it is a (possibly controlled) single-qubit Pauli rotation, or
+    when the Pauli strings of all its full generators commute pairwise; then
+
+    .. math:: e^{-i\sum_a\theta_a G_a} \simeq \prod_P R_P\big(2\textstyle\sum_a
+              \theta_a c_{aP}\big), \qquad c_{aP} = \mathrm{tr}(P G_a)/2^k .
+
+    With ``pauli_only`` controlled rotations are expanded into Pauli strings too (every
+    rotation then has a generator with eigenvalues :math:`\pm 1/2`, so the two-term
+    parameter-shift rule applies to each).
+    """
+    per = _PLANS.setdefault(op, {})
+    if pauli_only in per:
+        return per[pauli_only]
+    plan: tuple[NativeRotation, ...] | None = None
+    gens = op.generators
+    axis = op.label[1:] if op.label in ("RX", "RY", "RZ") else None
+    if (
+        not pauli_only
+        and axis is not None
+        and gens.shape == (1, 2, 2)
+        and np.abs(gens[0] - PAULI[axis] / 2).max() < _TOL
+    ):
+        plan = (NativeRotation(axis, op.wires, op.params, (1.0,), op.controls, op.control_values),)
+    else:
+        words, coeffs = pauli_coefficients(op.full_generators)
+        used = [i for i in range(len(words)) if np.abs(coeffs[:, i]).max() > 0]
+        if all(_commute(words[i], words[j]) for i, j in itertools.combinations(used, 2)):
+            rotations = []
+            for i in used:
+                nz = [a for a in range(len(op.params)) if coeffs[a, i] != 0.0]
+                rotations.append(
+                    NativeRotation(
+                        words[i],
+                        op.all_wires,
+                        tuple(op.params[a] for a in nz),
+                        tuple(2.0 * float(coeffs[a, i]) for a in nz),
+                    )
+                )
+            plan = tuple(rotations)
+    per[pauli_only] = plan
+    return plan
+
+
+def is_native(circuit: Circuit) -> bool:
+    """Whether every gate of ``circuit`` decomposes into native rotations."""
+    return all(
+        native_decomposition(op) is not None for op in circuit.operations if isinstance(op, ExpGate)
+    )
+
+
+def check_unitary_circuit(circuit: Circuit, backend: str) -> None:
+    """Raise :class:`BackendError` for operations a pure-state backend cannot run."""
+    if not isinstance(circuit, Circuit):
+        raise InvalidParameterError(f"expected an eqqnn Circuit, got {type(circuit).__name__}")
+    for i, op in enumerate(circuit.operations):
+        if not isinstance(op, (ExpGate, FixedGate, Discard)):
+            label = getattr(op, "label", type(op).__name__)
+            raise BackendError(
+                f"{backend} runs unitary circuits only; operation {i} ({label!r}, "
+                f"{type(op).__name__}) is a channel: use a density-matrix backend"
+            )
+
+
+def _as_params(params: Any, circuit: Circuit) -> torch.Tensor:
+    from eqqnn.sim._statevector import check_params
+
+    params = check_params(params, circuit)
+    return params.to(dtype=torch.float64)
+
+
+def _as_states(states: Any, n_qubits: int, normalize: bool) -> torch.Tensor:
+    from eqqnn.sim._statevector import check_states
+
+    if isinstance(states, np.ndarray):
+        states = torch.from_numpy(states)
+    states = check_states(states, n_qubits, dtype=None, device=None, normalize=normalize)
+    return states.to(torch.complex128)
+
+
+# ---------------------------------------------------------------------------------------
+# PennyLane operations
+# ---------------------------------------------------------------------------------------
+
+
+def _generic_theta(op: ExpGate, theta: torch.Tensor) -> torch.Tensor:
+    """SpecialUnitary coordinates of a generic gate (PennyLane's Pauli-word order)."""
+    from pennylane.ops.qubit.special_unitary import pauli_basis_strings
+
+    k = len(op.all_wires)
+    words, coeffs = pauli_coefficients(op.full_generators)
+    order = {w: i for i, w in enumerate(words)}
+    perm = [order[w] for w in pauli_basis_strings(k)]
+    mat = torch.as_tensor(coeffs[:, perm], dtype=theta.dtype, device=theta.device)
+    return -(theta @ mat)
+
+
+def pennylane_ops(circuit: Circuit, params: Any, *, generic: str = "matrix") -> list[Any]:
+    r"""Queue the operations of ``circuit`` (call inside a QNode or a tape context).
+
+    Parameters
+    ----------
+    circuit
+        A unitary circuit (no channels).
+    params
+        ``(n_params,)`` parameter vector (torch tensor for gradients; numpy also works).
+    generic
+        How non-native gates are queued: ``"matrix"`` — ``qml.QubitUnitary`` of the
+        matrix exponential (differentiable with backprop); ``"special_unitary"`` —
+        ``qml.SpecialUnitary`` (differentiable with adjoint or parameter shift).
+
+    Returns
+    -------
+    The queued operations.
+    """
+    import pennylane as qml
+
+    check_unitary_circuit(circuit, "PennyLane")
+    if generic not in ("matrix", "special_unitary"):
+        raise InvalidParameterError(
+            f"generic must be 'matrix' or 'special_unitary', got {generic!r}"
+        )
+    from eqqnn.sim._statevector import check_params
+
+    if not isinstance(params, torch.Tensor):
+        params = torch.as_tensor(np.asarray(params, dtype=np.float64))
+    params = check_params(params, circuit)
+    ops: list[Any] = []
+    for op in circuit.operations:
+        if isinstance(op, Discard):
+            continue
+        if isinstance(op, FixedGate):
+            if op.matrix.shape == (4, 4) and np.abs(op.matrix - CNOT).max() < _TOL:
+                ops.append(qml.CNOT(wires=list(op.wires)))
+            else:
+                ops.append(qml.QubitUnitary(np.array(op.matrix), wires=list(op.wires)))
+            continue
+        plan = native_decomposition(op)
+        if plan is None:
+            theta = params[list(op.params)]
+            if generic == "matrix":
+                gens = torch.as_tensor(np.array(op.full_generators), device=params.device)
+                u = torch.linalg.matrix_exp(
+                    -1j * torch.einsum("a,aij->ij", theta.to(gens.dtype), gens)
+                )
+                ops.append(qml.QubitUnitary(u, wires=list(op.all_wires)))
+            else:
+                ops.append(qml.SpecialUnitary(_generic_theta(op, theta), wires=list(op.all_wires)))
+            continue
+        for rot in plan:
+            ops.append(_rotation(qml, rot, rot.angle(params)))
+    return ops
+
+
+def _rotation(qml: Any, rot: NativeRotation, angle: Any) -> Any:
+    word, wires = rot.word, list(rot.wires)
+    if rot.controls:
+        base = {"X": qml.RX, "Y": qml.RY, "Z": qml.RZ}[word](angle, wires=wires)
+        return qml.ctrl(base, control=list(rot.controls), control_values=list(rot.control_values))
+    support = [i for i, ch in enumerate(word) if ch != "I"]
+    letters = "".join(word[i] for i in support)
+    on = [wires[i] for i in support]
+    if len(letters) == 1:
+        return {"X": qml.RX, "Y": qml.RY, "Z": qml.RZ}[letters](angle, wires=on)
+    if letters in ("XX", "YY", "ZZ"):
+        return {"XX": qml.IsingXX, "YY": qml.IsingYY, "ZZ": qml.IsingZZ}[letters](angle, wires=on)
+    return qml.PauliRot(angle, letters, wires=on)
+
+
+def _readout(qml: Any, circuit: Circuit) -> Any:
+    ro = circuit.readout
+    return qml.expval(qml.Hermitian(np.array(ro.observable), wires=list(ro.wires)))
+
+
+@contextlib.contextmanager
+def _default_float64() -> Iterator[None]:
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(old)
+
+
+# ---------------------------------------------------------------------------------------
+# backend
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    qnode: Any
+    diff_method: str | None
+    generic: str
+    native: bool
+
+
+class PennyLaneBackend:
+    r"""Run circuits on a PennyLane device; same interface as the dense simulator.
+
+    Parameters
+    ----------
+    device
+        Device name (``"default.qubit"``, ``"lightning.qubit"``, ...) created with
+        ``wires=n`` per circuit, or a device instance (used for every circuit).
+    diff_method
+        ``"best"`` (see the module docstring), or any PennyLane ``diff_method``.
+    shots
+        ``None`` for exact expectations, or a number of shots (finite-shot estimates).
+    device_kwargs
+        Passed to :func:`qml.device` (e.g. ``seed=...``, ``c_dtype=...``).
+
+    Input states are prepared with ``qml.StatePrep`` (``normalize=False``), broadcast over
+    the batch, and the readout is ``qml.expval(qml.Hermitian(O, wires))``.  Results are
+    float64 torch tensors; gradients flow to the parameters (not to the states).  QNodes
+    are cached per circuit.
+
+    Examples
+    --------
+    >>> from eqqnn.circuits import su2_qcnn
+    >>> c = su2_qcnn(4)
+    >>> psi = torch.zeros(1, 16, dtype=torch.complex128); psi[0, 0] = 1
+    >>> float(PennyLaneBackend().probabilities(c, torch.zeros(c.n_params), psi)[0])
+    0.0
+    """
+
+    name = "pennylane"
+
+    def __init__(
+        self,
+        device: Any = "default.qubit",
+        diff_method: str | None = "best",
+        shots: int | None = None,
+        **device_kwargs: Any,
+    ) -> None:
+        if not isinstance(device, str) and not hasattr(device, "execute"):
+            raise InvalidParameterError(
+                f"device must be a PennyLane device name or instance, got {device!r}"
+            )
+        if shots is not None and (isinstance(shots, bool) or int(shots) != shots or shots < 1):
+            raise InvalidParameterError(f"shots must be None or a positive integer, got {shots!r}")
+        self.device = device
+        self.diff_method = diff_method
+        self.shots = None if shots is None else int(shots)
+        self.device_kwargs = dict(device_kwargs)
+        self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        name = self.device if isinstance(self.device, str) else type(self.device).__name__
+        return (
+            f"PennyLaneBackend(device={name!r}, diff_method={self.diff_method!r}, "
+            f"shots={self.shots})"
+        )
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_cache"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._cache = weakref.WeakKeyDictionary()
+
+    @property
+    def device_name(self) -> str:
+        """Short name of the device."""
+        if isinstance(self.device, str):
+            return self.device
+        return str(getattr(self.device, "name", type(self.device).__name__))
+
+    def _resolve_diff_method(self) -> str | None:
+        if self.diff_method != "best":
+            return self.diff_method
+        if self.shots is not None:
+            return "parameter-shift"
+        if self.device_name.startswith("default."):
+            return "backprop"
+        if self.device_name.startswith("lightning."):
+            return "adjoint"
+        return "parameter-shift"
+
+    def _make_device(self, n: int) -> Any:
+        import pennylane as qml
+
+        if not isinstance(self.device, str):
+            return self.device
+        try:
+            return qml.device(self.device, wires=n, **self.device_kwargs)
+        except Exception as exc:  # PennyLane raises several kinds for unknown devices
+            raise BackendError(f"cannot create PennyLane device {self.device!r}: {exc}") from exc
+
+    def _entry(self, circuit: Circuit) -> _Entry:
+        entry = self._cache.get(circuit)
+        if entry is not None:
+            return entry
+        import pennylane as qml
+
+        check_unitary_circuit(circuit, "PennyLaneBackend")
+        n = circuit.n_qubits
+        dev = self._make_device(n)
+        diff_method = self._resolve_diff_method()
+        generic = "matrix" if diff_method == "backprop" else "special_unitary"
+
+        def qfunc(params: torch.Tensor, states: torch.Tensor) -> Any:
+            qml.StatePrep(states, wires=range(n), normalize=False)
+            pennylane_ops(circuit, params, generic=generic)
+            return _readout(qml, circuit)
+
+        kwargs: dict[str, Any] = {"interface": "torch", "diff_method": diff_method}
+        if self.shots is not None:
+            kwargs["shots"] = self.shots
+        entry = _Entry(qml.QNode(qfunc, dev, **kwargs), diff_method, generic, is_native(circuit))
+        self._cache[circuit] = entry
+        return entry
+
+    def expectation(
+        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
+    ) -> torch.Tensor:
+        r"""Readout expectations :math:`\langle O\rangle`, shape ``(B,)`` (float64)."""
+        check_unitary_circuit(circuit, "PennyLaneBackend")
+        states = _as_states(states, circuit.n_qubits, normalize)
+        params = _as_params(params, circuit)
+        entry = self._entry(circuit)
+        out_device = states.device
+        states = states.cpu()
+        params_cpu = params.cpu() if params.device.type != "cpu" else params
+        if entry.diff_method is None and params.requires_grad:
+            raise BackendError(
+                "PennyLaneBackend(diff_method=None) cannot differentiate; detach the "
+                "parameters or choose a diff_method"
+            )
+        with _default_float64():
+            out = entry.qnode(params_cpu, states)
+        if isinstance(out, (list, tuple)):
+            out = torch.stack([torch.as_tensor(o) for o in out])
+        out = torch.as_tensor(out).reshape(-1).to(torch.float64)
+        return out.to(out_device)
+
+    def probabilities(
+        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
+    ) -> torch.Tensor:
+        """Probabilities of label 1: the readout expectation mapped by its range."""
+        e = self.expectation(circuit, params, states, normalize=normalize)
+        ro = circuit.readout
+        return (e - ro.low) / (ro.high - ro.low)
+
+
+# ---------------------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------------------
+
+
+def _drawing_qnode(circuit: Circuit) -> Any:
+    import pennylane as qml
+
+    check_unitary_circuit(circuit, "PennyLane")
+    dev = qml.device("default.qubit", wires=circuit.n_qubits)
+
+    def qfunc(params: torch.Tensor) -> Any:
+        pennylane_ops(circuit, params)
+        return _readout(qml, circuit)
+
+    return qml.QNode(qfunc, dev, interface="torch")
+
+
+def _draw_params(circuit: Circuit, params: Any) -> torch.Tensor:
+    if params is None:
+        return torch.zeros(circuit.n_params, dtype=torch.float64)
+    return _as_params(params, circuit).detach()
+
+
+def draw_pennylane(circuit: Circuit, params: Sequence[float] | Any = None, **kwargs: Any) -> str:
+    """Text drawing of the PennyLane translation (``qml.draw``; zeros when ``params`` is None).
+
+    Keyword arguments go to :func:`qml.draw` (``decimals``, ``max_length``, ...).
+    """
+    import pennylane as qml
+
+    return qml.draw(_drawing_qnode(circuit), **kwargs)(_draw_params(circuit, params))
+
+
+def draw_pennylane_mpl(
+    circuit: Circuit, params: Sequence[float] | Any = None, **kwargs: Any
+) -> Any:
+    """Matplotlib figure of the PennyLane translation (``qml.draw_mpl``)."""
+    import pennylane as qml
+
+    fig, _ = qml.draw_mpl(_drawing_qnode(circuit), **kwargs)(_draw_params(circuit, params))
+    return fig
