@@ -49,14 +49,16 @@ records = run_compare(config, OUT / "06_compare")
 # %%
 print(records[0])
 for row in summarize(records):
-    print(f"{row['model']:>6} n={row['n_qubits']} train={row['train_size']:>2}: "
-          f"{row['mean']:.3f} ± {row['std']:.3f}  ({row['n_parameters']} parameters)")
+    print(
+        f"{row['model']:>6} n={row['n_qubits']} train={row['train_size']:>2}: "
+        f"{row['mean']:.3f} ± {row['std']:.3f}  ({row['n_parameters']} parameters)"
+    )
 
 # %% [markdown]
 # The figure `generalization.png` shows mean ± std over seeds, one line per model.
 
 # %%
-import shutil  # noqa: E402
+import shutil
 
 shutil.copy(OUT / "06_compare" / "generalization.png", OUT / "06_generalization.png")
 print("saved", OUT / "06_generalization.png")

@@ -1,4 +1,4 @@
-"""Typer application: ``eqqnn info | demo | data | train | compare | bench``.
+"""Typer application: ``eqqnn info | demo | data | train | compare | study | bench``.
 
 Names given on the command line (models, presets) are mapped to library objects here;
 the library itself takes classes and callables.
@@ -207,6 +207,39 @@ def compare(
     records = run_compare(cfg, out, resume=resume, ray_address=ray_address)
     print_summary(summarize(records))
     typer.echo(f"wrote {out / 'results.json'}, {out / 'results.csv'}, {out / 'generalization.png'}")
+
+
+@app.command()
+def study(
+    name: str = typer.Argument(
+        ..., help="tradeoff, augmentation, layerwise, learned_degree, or all."
+    ),
+    out: Path = typer.Option(Path("runs/studies"), help="Folder for <study>.json and .png."),
+    quick: bool = typer.Option(False, "--quick", help="Quick config (minutes on 2 cores)."),
+    threads: int = typer.Option(
+        1, min=0, help="Torch threads (0: torch default; small circuits run fastest on 1)."
+    ),
+) -> None:
+    """Approximate-equivariance studies: write OUT/<study>.json and .png, print the tables."""
+    import torch
+
+    from eqqnn import studies
+
+    runners = {
+        "tradeoff": (studies.run_tradeoff, studies.TradeoffConfig),
+        "augmentation": (studies.run_augmentation, studies.AugmentationConfig),
+        "layerwise": (studies.run_layerwise, studies.LayerwiseConfig),
+        "learned_degree": (studies.run_learned_degree, studies.DegreeConfig),
+    }
+    if name != "all" and name not in runners:
+        raise typer.BadParameter(f"unknown study {name!r}; choose one of {[*runners, 'all']}")
+    if threads:
+        torch.set_num_threads(threads)
+    for key in runners if name == "all" else (name,):
+        run, config_cls = runners[key]
+        result = run(config_cls.quick() if quick else config_cls(), out)
+        typer.echo(studies.format_result(result))
+        typer.echo(f"wrote {result['outputs']['json']}, {result['outputs']['png']}")
 
 
 @app.command()

@@ -159,3 +159,14 @@ def test_ray_local_cluster_gives_identical_results(tmp_path: Path) -> None:
     on_ray = run_compare(_tiny(1), tmp_path / "ray", cache=None, ray_address="local")
     strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]  # noqa: E731
     assert strip(serial) == strip(on_ray)
+
+
+def test_study_command_help_and_bad_name() -> None:
+    assert runner.invoke(app, ["study", "--help"]).exit_code == 0
+    proc = subprocess.run(
+        [sys.executable, "-m", "eqqnn.cli", "study", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "unknown study" in proc.stderr

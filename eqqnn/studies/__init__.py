@@ -1,0 +1,74 @@
+"""Approximate and partial equivariance: four studies that put the seed papers' claims to
+the test on the phase-classification task and on teacher-generated data.
+
+* :func:`run_tradeoff` — approximation–generalization trade-off (Petrache & Trivedi);
+* :func:`run_augmentation` — equivariance vs data augmentation (Nordenfors et al.);
+* :func:`run_layerwise` — layerwise emergence of equivariance (Bökman & Kahl);
+* :func:`run_learned_degree` — learned per-layer degree of equivariance (Veefkind & Cesa).
+
+Each takes a frozen config (``quick()`` and ``tiny()`` presets), writes
+``out/<study>.json`` and ``out/<study>.png`` and returns the result dict;
+:func:`format_result` renders its tables and findings as text.  The classical mirror
+(:class:`ClassicalFamily`: models of :mod:`eqqnn.classical` on classical-shadow snapshots,
+with SO(3) acting on the snapshot vectors) runs inside the trade-off and augmentation
+studies.
+"""
+
+from eqqnn.studies._augmentation import (
+    Arm,
+    AugmentationConfig,
+    QuadratureAugmentation,
+    run_augmentation,
+)
+from eqqnn.studies._classical import (
+    ClassicalFamily,
+    ShadowRotation,
+    classical_invariance_error,
+    default_classical_families,
+    rotate_snapshots,
+    shadow_inputs,
+)
+from eqqnn.studies._common import (
+    RESULT_KEYS,
+    EpochProbe,
+    HaarRotation,
+    OptimizerSpec,
+    SlotMask,
+    fixed_degree,
+    format_result,
+    layer_distances,
+    random_states,
+)
+from eqqnn.studies._degree import DegreeConfig, run_learned_degree
+from eqqnn.studies._layerwise import CircuitFamily, LayerwiseConfig, run_layerwise
+from eqqnn.studies._tradeoff import ChainBreaking, TradeoffConfig, run_tradeoff
+
+__all__ = [
+    "RESULT_KEYS",
+    "Arm",
+    "AugmentationConfig",
+    "ChainBreaking",
+    "CircuitFamily",
+    "ClassicalFamily",
+    "DegreeConfig",
+    "EpochProbe",
+    "HaarRotation",
+    "LayerwiseConfig",
+    "OptimizerSpec",
+    "QuadratureAugmentation",
+    "ShadowRotation",
+    "SlotMask",
+    "TradeoffConfig",
+    "classical_invariance_error",
+    "default_classical_families",
+    "fixed_degree",
+    "format_result",
+    "layer_distances",
+    "random_states",
+    "rotate_snapshots",
+    "run_augmentation",
+    "run_layerwise",
+    "run_learned_degree",
+    "run_tradeoff",
+    "shadow_inputs",
+]

@@ -1,0 +1,331 @@
+"""The four approximate-equivariance studies: schema of their outputs at a tiny size, and
+the properties the theory says must hold."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from eqqnn import QuantumClassifier
+from eqqnn.circuits import graded_qcnn, spin_graded_generators, su2_qcnn
+from eqqnn.errors import InvalidParameterError
+from eqqnn.metrics import distance_to_equivariant, quantum_invariance_error
+from eqqnn.studies import (
+    RESULT_KEYS,
+    Arm,
+    AugmentationConfig,
+    ChainBreaking,
+    CircuitFamily,
+    DegreeConfig,
+    EpochProbe,
+    HaarRotation,
+    LayerwiseConfig,
+    OptimizerSpec,
+    QuadratureAugmentation,
+    SlotMask,
+    TradeoffConfig,
+    fixed_degree,
+    format_result,
+    random_states,
+    run_augmentation,
+    run_layerwise,
+    run_learned_degree,
+    run_tradeoff,
+)
+from eqqnn.studies._classical import (
+    ShadowRotation,
+    classical_invariance_error,
+    rotate_snapshots,
+    shadow_inputs,
+)
+from eqqnn.symmetry import SU2, apply_qubit_rotation
+from eqqnn.training import mse_loss
+
+STUDIES = {
+    "tradeoff": (run_tradeoff, TradeoffConfig),
+    "augmentation": (run_augmentation, AugmentationConfig),
+    "layerwise": (run_layerwise, LayerwiseConfig),
+    "learned_degree": (run_learned_degree, DegreeConfig),
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, Path]]:
+    """Every study once at its tiny size (no dataset cache: n = 4 data is instant)."""
+    out = tmp_path_factory.mktemp("studies")
+    done = {}
+    for name, (run, cls) in STUDIES.items():
+        cfg = cls.tiny()
+        if hasattr(cfg, "cache"):
+            cfg = dataclasses.replace(cfg, cache=False)
+        done[name] = (run(cfg, out, progress=False), out)
+    return done
+
+
+def _circuit(n: int = 4) -> Any:
+    return graded_qcnn(n, spin_graded_generators(2))
+
+
+class TestOutputs:
+    @pytest.mark.parametrize("name", list(STUDIES))
+    def test_json_png_and_schema(self, results: dict, name: str) -> None:
+        result, out = results[name]
+        assert set(RESULT_KEYS) <= set(result)
+        assert result["study"] == name
+        json_path, png_path = out / f"{name}.json", out / f"{name}.png"
+        assert png_path.stat().st_size > 1000
+        on_disk = json.loads(json_path.read_text())
+        assert set(RESULT_KEYS) <= set(on_disk)
+        assert on_disk["records"] and on_disk["findings"] and on_disk["tables"]
+        for table in on_disk["tables"]:
+            assert table["rows"]
+            assert all(len(row) == len(table["columns"]) for row in table["rows"])
+        text = format_result(result)
+        assert result["paper"] in text and result["findings"][0] in text
+
+    @pytest.mark.parametrize("name", list(STUDIES))
+    def test_quick_configs_are_valid(self, name: str) -> None:
+        _, cls = STUDIES[name]
+        assert isinstance(cls.quick(), cls) and isinstance(cls(), cls)
+
+
+class TestConfigValidation:
+    @pytest.mark.parametrize(
+        ("cls", "changes", "match"),
+        [
+            (TradeoffConfig, {"n_qubits": 5}, "n_qubits must be even, got 5"),
+            (TradeoffConfig, {"degrees": (0.0, 1.5)}, "degree must be <= 1.0, got 1.5"),
+            (TradeoffConfig, {"seeds": ()}, "seeds"),
+            (AugmentationConfig, {"perturbation": 0.0}, "perturbation must be > 0.0, got 0.0"),
+            (AugmentationConfig, {"arms": ("exact",)}, "arms must be a non-empty tuple of Arm"),
+            (LayerwiseConfig, {"conditions": ("rotated",)}, "'rotated'"),
+            (DegreeConfig, {"teachers": ((0.0, 1.0),)}, r"one degree per layer \(4"),
+            (DegreeConfig, {"degree_penalty": -1.0}, "degree_penalty must be >= 0.0, got -1.0"),
+        ],
+    )
+    def test_bad_values_are_named(self, cls: type, changes: dict, match: str) -> None:
+        with pytest.raises(InvalidParameterError, match=match):
+            cls(**changes)
+
+    def test_arm_and_optimizer_validation(self) -> None:
+        with pytest.raises(InvalidParameterError, match="'free'"):
+            Arm("free")
+        with pytest.raises(InvalidParameterError, match=r"lr must be > 0\.0"):
+            OptimizerSpec("sgd", torch.optim.SGD, 0.0)
+        with pytest.raises(InvalidParameterError, match="build must be callable"):
+            CircuitFamily("x", None)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "run", [run_tradeoff, run_augmentation, run_layerwise, run_learned_degree]
+    )
+    def test_wrong_config_type(self, run: Any, tmp_path: Path) -> None:
+        with pytest.raises(InvalidParameterError, match="config must be"):
+            run(object(), tmp_path)
+
+
+class TestHelpers:
+    def test_fixed_degree_sets_model_ee(self) -> None:
+        c = _circuit()
+        psi = random_states(4, 4, seed=3)
+        errs = []
+        for f in (0.0, 0.1, 1.0):
+            pm = fixed_degree(c, f)
+            assert not pm.logits.requires_grad
+            model = QuantumClassifier(c, seed=0, param_map=pm)
+            torch.testing.assert_close(
+                pm.degrees()[:, 1:], torch.full_like(pm.degrees()[:, 1:], f), atol=1e-12, rtol=0
+            )
+            errs.append(quantum_invariance_error(model, psi))
+        assert errs[0] < 1e-10 < errs[1] < errs[2]
+
+    def test_slot_mask_is_the_equivariant_projection(self) -> None:
+        c = _circuit()
+        model = QuantumClassifier(c, seed=1, param_map=SlotMask.equivariant(c))
+        assert max(distance_to_equivariant(c, model.slot_values())) < 1e-12
+        psi = random_states(4, 3, seed=0)
+        model(psi).sum().backward()
+        grade = torch.as_tensor(c.metadata["slot_grade"])
+        assert float(model.weights.grad[grade > 0].abs().max()) == 0.0
+        assert float(model.weights.grad[grade == 0].abs().max()) > 0.0
+
+    def test_haar_rotation_is_seeded_and_unitary(self) -> None:
+        psi = random_states(3, 5, seed=0)
+        a = HaarRotation()(psi, torch.Generator().manual_seed(4))
+        b = HaarRotation()(psi, torch.Generator().manual_seed(4))
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+        gram = psi.conj() @ psi.T
+        # each state gets its own rotation: norms are kept, overlaps are not
+        torch.testing.assert_close(a.norm(dim=1), psi.norm(dim=1))
+        assert not torch.allclose(a.conj() @ a.T, gram)
+
+    def test_snapshot_rotation(self) -> None:
+        psi = random_states(4, 3, seed=1)
+        x = shadow_inputs(psi, 5, seed=0)
+        assert x.shape == (3, 5, 4, 3)
+        y = ShadowRotation()(x, torch.Generator().manual_seed(0))
+        # rotations keep every snapshot vector's length (3) and act per sample
+        torch.testing.assert_close(y.norm(dim=-1), x.norm(dim=-1))
+        assert not torch.allclose(y, x)
+        r = torch.as_tensor([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+        z = rotate_snapshots(x, r)
+        torch.testing.assert_close(z[..., 1], x[..., 0])
+        # a function of the vector lengths only is invariant
+        assert classical_invariance_error(lambda v: v.norm(dim=-1).mean((1, 2)), x) < 1e-12
+
+    def test_epoch_probe_records_every_epoch(self) -> None:
+        probe = EpochProbe(lambda m: 1.0)
+        for epoch in (1, 1, 2, 3):
+            assert float(probe(torch.nn.Linear(1, 1), epoch)) == 0.0
+        assert probe.finish(torch.nn.Linear(1, 1), 3) == [1.0, 1.0, 1.0, 1.0]
+
+    def test_random_product_states(self) -> None:
+        x = random_states(4, 6, seed=2, product=True)
+        # a product state leaves qubit 0 pure: Tr(rho_0^2) = 1
+        m = x.reshape(6, 2, 8)
+        red = torch.einsum("bik,bjk->bij", m, m.conj())
+        purity = torch.einsum("bij,bji->b", red, red).real
+        torch.testing.assert_close(purity, torch.ones(6, dtype=torch.float64))
+        haar = random_states(4, 6, seed=2).reshape(6, 2, 8)
+        red = torch.einsum("bik,bjk->bij", haar, haar.conj())
+        assert float(torch.einsum("bij,bji->b", red, red).real.max()) < 1 - 1e-3
+
+
+class TestAugmentationTheory:
+    """The exact group-averaged risk is invariant under the joint action, so at an
+    equivariant point its gradient has no component outside E (Nordenfors et al.)."""
+
+    @pytest.fixture
+    def data(self) -> tuple[torch.Tensor, torch.Tensor]:
+        # spin-1 inputs: rotated |S^z = 1> states of the 4-qubit chain (via the dataset)
+        from eqqnn.data import DatasetConfig, build_dataset
+
+        d = build_dataset(
+            DatasetConfig.train_grid(4, 4, rotation="haar_triplet", diagnostics=False),
+            cache=None,
+            dtype=torch.complex128,
+        )
+        return d.states, d.labels.double()
+
+    def test_quadrature_average_is_exact(self, data: tuple) -> None:
+        x, y = data
+        model = QuantumClassifier(_circuit(), seed=5)
+        rule = QuadratureAugmentation(4)
+        with torch.no_grad():
+            base = rule.loss(model, x, y)
+        u = torch.as_tensor(SU2().sample(9), dtype=x.dtype)
+        # the Haar average does not change when the inputs are rotated first
+        torch.testing.assert_close(rule.loss(model, apply_qubit_rotation(x, u), y), base)
+        # an under-resolved rule is not exact
+        low = QuadratureAugmentation(1)
+        with torch.no_grad():
+            gap = low.loss(model, apply_qubit_rotation(x, u), y) - low.loss(model, x, y)
+        assert abs(float(gap)) > 1e-6
+
+    def test_gradient_at_equivariant_point_stays_in_subspace(self, data: tuple) -> None:
+        x, y = data
+        c = _circuit()
+        model = QuantumClassifier(c, seed=5)
+        grade = torch.as_tensor(c.metadata["slot_grade"])
+        with torch.no_grad():
+            model.weights[grade > 0] = 0.0
+
+        def off_fraction(loss: torch.Tensor) -> float:
+            (g,) = torch.autograd.grad(loss, model.weights)
+            return float(g[grade > 0].norm() / g.norm())
+
+        assert off_fraction(QuadratureAugmentation(4).loss(model, x, y)) < 1e-12
+        rotated = HaarRotation()(x, torch.Generator().manual_seed(0))
+        assert off_fraction(mse_loss(model(rotated), y)) > 1e-3  # one sampled rotation
+        assert off_fraction(mse_loss(model(x), y)) > 1e-3  # no augmentation
+
+    def test_study_properties(self, results: dict) -> None:
+        result, _ = results["augmentation"]
+        recs = {(r["arm"], r["optimizer"]): r for r in result["records"]}
+        for opt in ("adam", "sgd"):
+            assert recs[("constrained@generic", opt)]["max_distance"] < 1e-10
+            assert recs[("augmented@equivariant", opt)]["distances"][0] < 1e-12
+            assert recs[("augmented@equivariant", opt)]["distances"][-1] > 1e-6
+            assert recs[("nominal@equivariant", opt)]["distances"][-1] > 1e-6
+        # exact augmented SGD never leaves E (with Adam round-off can be amplified)
+        assert recs[("exact@equivariant", "sgd")]["max_distance"] < 1e-10
+        assert max(recs[("exact@equivariant", "sgd")]["breaking_norms"]) < 1e-10
+        assert recs[("constrained@generic", "sgd")]["breaking_norms"][0] == 0.0
+        grads = result["gradients"][0]
+        assert grads["exact"] < 1e-12 < 1e-3 < min(grads["sampled"], grads["nominal"])
+
+
+class TestStudyProperties:
+    def test_equivariant_reference_has_zero_layer_errors(self, results: dict) -> None:
+        result, _ = results["layerwise"]
+        for r in result["records"]:
+            keys = ("before_data", "after_data", "before_probe", "after_probe")
+            if r["family"] == "su2_qcnn":
+                assert max(max(r[k]) for k in keys) < 1e-10
+                assert r["invariance_probe_after"] < 1e-10
+            else:
+                assert min(r["before_probe"]) > 1e-3
+        assert {r["condition"] for r in result["records"]} == {"singlet", "augmented_triplet"}
+
+    def test_singlet_data_is_invariant_for_every_model(self, results: dict) -> None:
+        result, _ = results["layerwise"]
+        for r in result["records"]:
+            if r["condition"] == "singlet":
+                assert r["invariance_test_after"] < 1e-10
+
+    def test_tradeoff_records(self, results: dict) -> None:
+        result, _ = results["tradeoff"]
+        by = {(r["dataset"], r["degree"]): r for r in result["records"]}
+        sym, broken = by[("SU(2)", 0.0)], by[("h_s=1", 0.0)]
+        assert sym["data_ee_hamiltonian"] < 1e-12 and sym["data_ee_states"] < 1e-10
+        # staggered field h_s on n sites: [H, S^x] = i h_s sum (-1)^i S^y_i => h_s sqrt(n/2)
+        assert broken["data_ee_hamiltonian"] == pytest.approx(math.sqrt(2), rel=1e-10)
+        assert broken["data_ee_states"] > 1e-3
+        assert sym["model_ee_probe"] < 1e-10  # f = 0: the EQCNN
+        assert by[("SU(2)", 1.0)]["model_ee_probe"] > 1e-3
+        assert ChainBreaking(anisotropy=0.4, field=0.1).label == "Δ=0.4,h=0.1"
+
+    def test_tradeoff_classical_mirror(self, results: dict) -> None:
+        result, _ = results["tradeoff"]
+        classical = [r for r in result["records"] if r["family"] != "graded_qcnn"]
+        assert {r["family"] for r in classical} == {"VectorNet", "ShadowGCNN", "MLP+aug", "MLP"}
+        for r in classical:
+            assert r["degree"] is None
+            if r["family"] == "VectorNet":  # SO(3)-steerable: exactly invariant
+                assert r["model_ee_probe"] < 1e-8
+            if r["family"].startswith("MLP"):
+                assert r["model_ee_probe"] > 1e-6
+        assert any("classical" in t["title"] for t in result["tables"])
+
+    def test_augmentation_classical_mirror(self, results: dict) -> None:
+        result, _ = results["augmentation"]
+        classical = {r["arm"]: r for r in result["records"] if r["kind"] == "classical"}
+        assert set(classical) == {"VectorNet", "MLP+aug", "MLP"}
+        assert max(classical["VectorNet"]["ee_curve"]) < 1e-8
+        assert len(classical["MLP"]["ee_curve"]) == AugmentationConfig.tiny().epochs + 1
+        assert min(classical["MLP"]["ee_curve"]) > 1e-6
+
+    def test_learned_degree_records(self, results: dict) -> None:
+        result, _ = results["learned_degree"]
+        for r in result["records"]:
+            true = r["true_degrees"]
+            for f, d, b in zip(true, r["teacher_distance"], r["teacher_breaking"], strict=True):
+                assert (d < 1e-10 and b == 0.0) if f == 0 else (d > 1e-3 and b > 1e-3)
+            assert 0.0 <= r["label_agreement"] <= 1.0
+            assert len(r["learned"]) == len(true) and len(r["learned"][0]) == 2
+        assert {r["student"] for r in result["records"]} == {"learned_degree", "group_mixture"}
+
+    def test_learned_degree_student_starts_equivariant(self) -> None:
+        from eqqnn.models import LearnedDegree
+
+        c = su2_qcnn(4)
+        with pytest.raises(InvalidParameterError, match="graded_qcnn"):
+            SlotMask.equivariant(c)
+        g = _circuit()
+        model = QuantumClassifier(g, seed=0, param_map=LearnedDegree(g))
+        assert max(distance_to_equivariant(g, model.slot_values())) < 1e-12
