@@ -15,14 +15,33 @@ import torch
 from eqqnn.circuits import Circuit, ExpGate, FixedGate
 
 
-@lru_cache(maxsize=4096)
-def _permutation(n: int, wires: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    rest = [w for w in range(n) if w not in wires]
-    perm = (0, *(1 + w for w in wires), *(1 + w for w in rest))
-    inv = [0] * len(perm)
-    for i, p in enumerate(perm):
-        inv[p] = i
-    return perm, tuple(inv)
+@lru_cache(maxsize=8192)
+def _layout(n: int, wires: tuple[int, ...]) -> tuple:
+    """Shape with one axis per target wire and one per run of untouched qubits.
+
+    Returns ``(dims, perm, inv, rest_dims, contiguous)`` where ``perm`` moves the target
+    axes (in gate order) right after the batch axis.  Merging untouched runs keeps the
+    permutes short (a 2-axis permute instead of an (n+1)-axis one).
+    """
+    k = len(wires)
+    if list(wires) == list(range(wires[0], wires[0] + k)):
+        return (), (), (), (), True
+    dims: list[int] = [-1]
+    axis_of: dict[int, int] = {}
+    prev = 0
+    for w in sorted(wires):
+        if w > prev:
+            dims.append(2 ** (w - prev))
+        axis_of[w] = len(dims)
+        dims.append(2)
+        prev = w + 1
+    if prev < n:
+        dims.append(2 ** (n - prev))
+    targets = [axis_of[w] for w in wires]
+    rest = [i for i in range(1, len(dims)) if i not in targets]
+    perm = (0, *targets, *rest)
+    inv = tuple(int(i) for i in np.argsort(perm))
+    return tuple(dims), perm, inv, tuple(dims[i] for i in rest), False
 
 
 def apply_matrix(
@@ -30,20 +49,30 @@ def apply_matrix(
 ) -> torch.Tensor:
     """Return :math:`(M \\otimes I)\\psi` for ``psi`` of shape ``(B, 2^n)``.
 
-    ``mat`` is ``(d, d)`` (one matrix for the batch) or ``(B, d, d)``.
+    ``mat`` is ``(d, d)`` (one matrix for the batch) or ``(B, d, d)``.  Contiguous wires
+    in increasing order need no permute at all: ``psi`` is viewed as
+    ``(B, 2^w, 2^k, 2^{n-w-k})`` and multiplied in place of the middle axis.
     """
     b = psi.shape[0]
     k = len(wires)
-    perm, inv = _permutation(n, wires)
-    x = psi.reshape(b, *([2] * n))
-    if perm != tuple(range(n + 1)):
-        x = x.permute(perm)
-    x = x.reshape(b, 2**k, 2 ** (n - k))
+    dims, perm, inv, rest_dims, contiguous = _layout(n, tuple(wires))
+    if contiguous:
+        w = wires[0]
+        x = psi.reshape(b, 2**w, 2**k, 2 ** (n - w - k))
+        m = mat if mat.ndim == 2 else mat[:, None]
+        return torch.matmul(m, x).reshape(b, 2**n)
+    x = psi.reshape(b, *dims[1:]).permute(perm).reshape(b, 2**k, -1)
     x = torch.matmul(mat, x)
-    x = x.reshape(b, *([2] * n))
-    if perm != tuple(range(n + 1)):
-        x = x.permute(inv)
+    x = x.reshape(b, *([2] * k), *rest_dims).permute(inv)
     return x.reshape(b, 2**n)
+
+
+def _swapped(psi: torch.Tensor, i: int, j: int, n: int) -> torch.Tensor:
+    """:math:`\\mathrm{SWAP}_{ij}\\psi` through a strided view (no permute of other axes)."""
+    a, c = min(i, j), max(i, j)
+    b = psi.shape[0]
+    x = psi.reshape(b * 2**a, 2, 2 ** (c - a - 1), 2, 2 ** (n - c - 1))
+    return x.transpose(1, 3).reshape(b, 2**n)
 
 
 def expectation(
@@ -67,6 +96,11 @@ class ExpStep:
         self.gens = torch.tensor(gens, dtype=dtype, device=device)
         self.idx = torch.as_tensor(op.params, dtype=torch.long, device=device)
         self.commuting = op.commuting
+        from eqqnn.circuits import SWAP
+
+        self.is_swap = (
+            len(gens) == 1 and len(self.wires) == 2 and np.abs(gens[0] - SWAP).max() < 1e-14
+        )
         self.eigvecs: torch.Tensor | None = None
         if op.commuting:
             weights = np.random.default_rng(12345).uniform(0.5, 1.5, size=len(gens))
@@ -85,6 +119,30 @@ class ExpStep:
             v = self.eigvecs
             return (v * torch.exp(-1j * phase).to(v.dtype)) @ v.conj().T
         return gate_unitary(self.gens, theta)
+
+    def apply(
+        self, psi: torch.Tensor, params: torch.Tensor, n: int, *, dagger: bool = False
+    ) -> torch.Tensor:
+        r""":math:`U\psi` (or :math:`U^\dagger\psi`); SWAP-exponentials use
+        :math:`\cos\theta\,\psi \mp i \sin\theta\,\mathrm{SWAP}\,\psi`."""
+        if self.is_swap:
+            theta = params[self.idx[0]]
+            sign = 1j if dagger else -1j
+            c, s = torch.cos(theta).to(psi.dtype), torch.sin(theta).to(psi.dtype)
+            return c * psi + sign * s * _swapped(psi, *self.wires, n)
+        u = self.unitary(params)
+        return apply_matrix(psi, u.conj().T if dagger else u, self.wires, n)
+
+    def apply_derivatives(
+        self, psi: torch.Tensor, params: torch.Tensor, n: int
+    ) -> list[torch.Tensor]:
+        r""":math:`\partial_a U\,\psi` for every generator ``a``."""
+        if self.is_swap:
+            theta = params[self.idx[0]]
+            c, s = torch.cos(theta).to(psi.dtype), torch.sin(theta).to(psi.dtype)
+            return [-s * psi - 1j * c * _swapped(psi, *self.wires, n)]
+        u = self.unitary(params)
+        return [apply_matrix(psi, d, self.wires, n) for d in self.derivatives(params, u)]
 
     def derivatives(self, params: torch.Tensor, unitary: torch.Tensor) -> torch.Tensor:
         r""":math:`\partial U/\partial\theta_a`, shape ``(m, d, d)``."""

@@ -1039,15 +1039,30 @@ def _vdot(a: torch.Tensor, b: torch.Tensor) -> complex:
     return complex((a.to(wide).conj() * b.to(wide)).sum())
 
 
+def _column_vdots(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""``(R,)`` complex128 :math:`\sum_t \bar x_{tr} y_{tr}` of two ``(d, R)`` tensors
+    (double accumulation, cache-sized row chunks on CPU)."""
+    if x.device.type == "cpu" and not (x.requires_grad or y.requires_grad):
+        xn, yn = x.numpy(), y.numpy()
+        rows = max(1, _VDOT_CHUNK // max(1, xn.shape[1]))
+        total = np.zeros(xn.shape[1], dtype=np.complex128)
+        buf = np.empty((min(rows, xn.shape[0]), xn.shape[1]), dtype=np.result_type(xn, yn))
+        for lo in range(0, xn.shape[0], rows):
+            xs, ys = xn[lo : lo + rows], yn[lo : lo + rows]
+            part = buf[: xs.shape[0]]
+            np.conjugate(xs, out=part)
+            part *= ys
+            total += part.sum(axis=0, dtype=np.complex128)
+        return torch.from_numpy(total)
+    wide = torch.complex128
+    return (x.to(wide).conj() * y.to(wide)).sum(dim=0)
+
+
 def _row_values(psi: torch.Tensor, lam: torch.Tensor, batch: int) -> torch.Tensor:
     """``Re <ψ_r|λ_r>`` summed over the magnetizations of each batch element."""
     if psi.device.type == "cpu" and not (psi.requires_grad or lam.requires_grad):
-        x, y = psi.numpy(), lam.numpy()
-        vals = np.array(
-            [_vdot_np(x[:, r : r + 1], y[:, r : r + 1]).real for r in range(x.shape[1])]
-        )
-        out = torch.from_numpy(vals.reshape(batch, -1).sum(axis=1))
-        return out.to(real_dtype_of(psi.dtype))
+        vals = _column_vdots(psi, lam).real.reshape(batch, -1).sum(dim=1)
+        return vals.to(real_dtype_of(psi.dtype))
     vals = torch.linalg.vecdot(psi, lam, dim=0).real
     return vals.reshape(batch, -1).sum(dim=1)
 
@@ -1260,16 +1275,6 @@ def _forward_functional(
 # ======================================================================================
 # the backend
 # ======================================================================================
-
-
-def _weights(t: torch.Tensor) -> torch.Tensor:
-    """Squared norm of every batch element of a ``(B, ...)`` tensor (float64, CPU)."""
-    flat = t.reshape(t.shape[0], -1)
-    if flat.device.type == "cpu":
-        x = flat.numpy()
-        return torch.tensor([_vdot_np(row, row).real for row in x], dtype=torch.float64)
-    norms = torch.linalg.vector_norm(flat.to(torch.complex128), dim=1)
-    return norms.to("cpu") ** 2
 
 
 def _tolerance(dtype: torch.dtype) -> float:
@@ -1503,14 +1508,21 @@ class SpinSectorBackend:
             )
         first = next(iter(raw.values()))
         batch, dtype, device = first.shape[0], first.dtype, first.device
-        weights = {two_j: _weights(t) for two_j, t in raw.items()}
+        datas = {}
+        weights = {}
+        for two_j, t in raw.items():  # (B, 2J+1, d) -> (d, B·(2J+1)) rows of coordinates
+            datas[two_j] = t.permute(2, 0, 1).reshape(t.shape[2], -1).contiguous()
+            w = _column_vdots(datas[two_j], datas[two_j]).real
+            weights[two_j] = w.to("cpu", torch.float64).reshape(batch, -1).sum(dim=1)
         norms = sum(weights.values()).sqrt()
         tol = _tolerance(dtype)
         if normalize:
             if bool((norms == 0).any()):
                 raise InvalidParameterError("cannot normalize a zero state vector")
-            scale = norms[:, None, None].to(device=device, dtype=dtype)
-            raw = {k: v / scale for k, v in raw.items()}
+            for two_j, data in datas.items():
+                scale = norms.repeat_interleave(two_j + 1).to(device=device, dtype=dtype)
+                datas[two_j] = data / scale[None, :]
+                weights[two_j] = weights[two_j] / norms**2
         else:
             bad = torch.nonzero(torch.abs(norms - 1) > tol).flatten()
             if len(bad):
@@ -1521,13 +1533,11 @@ class SpinSectorBackend:
                     f"{tol:g}); pass normalize=True to normalize inputs"
                 )
         sectors = []
-        for two_j in sorted(raw):
-            t = raw[two_j]
+        for two_j in sorted(datas):
             if float(weights[two_j].sum()) < ZERO_SECTOR_WEIGHT:
                 continue
-            d = t.shape[2]
-            data = t.permute(2, 0, 1).reshape(d, -1).contiguous()
-            sectors.append(_Sector(two_j, _kernel(n, two_j, device, dtype), data))
+            kern = _kernel(n, two_j, device, dtype)
+            sectors.append(_Sector(two_j, kern, datas[two_j]))
         return sectors, batch
 
     def _from_mapping(

@@ -191,3 +191,20 @@ def test_cuda_matches_cpu() -> None:  # pragma: no cover - needs a GPU
     ref = StatevectorBackend().expectation(circuit, theta, psi)
     got = StatevectorBackend(device="cuda").expectation(circuit, theta.cuda(), psi.cuda())
     np.testing.assert_allclose(got.cpu().numpy(), ref.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("gradient", ["autograd", "adjoint"])
+def test_batch_chunking_changes_nothing(gradient: str) -> None:
+    circuit = su2_qcnn(6, conv_block=3)
+    psi = _states(6, 5, 11)
+    theta = _params(circuit, 11)
+    results = []
+    for chunk_bytes in (1 << 30, 1):  # one chunk, one row per chunk
+        backend = StatevectorBackend(gradient=gradient)
+        backend.chunk_bytes = chunk_bytes
+        t = theta.clone().requires_grad_()
+        value = backend.expectation(circuit, t, psi)
+        value.sum().backward()
+        results.append((value.detach(), t.grad))
+    torch.testing.assert_close(results[0][0], results[1][0], rtol=0, atol=1e-13)
+    torch.testing.assert_close(results[0][1], results[1][1], rtol=0, atol=1e-12)
