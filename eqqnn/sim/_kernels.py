@@ -7,6 +7,7 @@ States are ``(B, 2^n)`` complex tensors with qubit 0 the most significant bit.  
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -128,6 +129,10 @@ class ExpStep:
         if self.is_swap:
             theta = params[self.idx[0]]
             sign = 1j if dagger else -1j
+            if not (torch.is_grad_enabled() and (theta.requires_grad or psi.requires_grad)):
+                t = float(theta)  # no graph needed: fused in-place update, one copy
+                out = _swapped(psi, *self.wires, n).mul_(sign * math.sin(t))
+                return out.add_(psi, alpha=math.cos(t))
             c, s = torch.cos(theta).to(psi.dtype), torch.sin(theta).to(psi.dtype)
             return c * psi + sign * s * _swapped(psi, *self.wires, n)
         u = self.unitary(params)
@@ -143,6 +148,44 @@ class ExpStep:
             return [-s * psi - 1j * c * _swapped(psi, *self.wires, n)]
         u = self.unitary(params)
         return [apply_matrix(psi, d, self.wires, n) for d in self.derivatives(params, u)]
+
+    def adjoint_step(
+        self,
+        psi: torch.Tensor,
+        lam: torch.Tensor,
+        params: torch.Tensor,
+        n: int,
+        weights: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        r"""One step of the adjoint method, walking backwards through this gate.
+
+        Given :math:`\psi = U\psi_{-}` and :math:`\lambda` after the gate, return
+        :math:`U^\dagger\psi`, :math:`U^\dagger\lambda` and the gradient terms
+        :math:`2\,\mathrm{Re}\sum_b w_b\langle\lambda_b|\partial_a U|\psi_{-,b}\rangle`.
+        When the generators commute, :math:`\partial_a U\,\psi_- = -iG_a\psi`, so no
+        derivative matrix is needed; SWAP-exponentials reuse one strided copy.
+        """
+        if self.is_swap:
+            t = float(params[self.idx[0]])
+            c, s = math.cos(t), math.sin(t)
+            swapped = _swapped(psi, *self.wires, n)
+            # <lam| -i SWAP psi> summed with the batch weights
+            term = 2 * (torch.vdot(lam.reshape(-1), (swapped * weights).reshape(-1)) * -1j).real
+            psi = swapped.mul_(1j * s).add_(psi, alpha=c)
+            lam = _swapped(lam, *self.wires, n).mul_(1j * s).add_(lam, alpha=c)
+            return psi, lam, [term]
+        terms = []
+        if self.commuting:
+            for g in self.gens:
+                moved = apply_matrix(psi, -1j * g, self.wires, n)
+                terms.append(2 * torch.sum(lam.conj() * moved * weights).real)
+            psi = self.apply(psi, params, n, dagger=True)
+        else:
+            psi = self.apply(psi, params, n, dagger=True)
+            for moved in self.apply_derivatives(psi, params, n):
+                terms.append(2 * torch.sum(lam.conj() * moved * weights).real)
+        lam = self.apply(lam, params, n, dagger=True)
+        return psi, lam, terms
 
     def derivatives(self, params: torch.Tensor, unitary: torch.Tensor) -> torch.Tensor:
         r""":math:`\partial U/\partial\theta_a`, shape ``(m, d, d)``."""

@@ -214,7 +214,7 @@ class _ShiftExpectation(torch.autograd.Function):
     ) -> torch.Tensor:
         with torch.no_grad():
             phi = params.detach()[torch.as_tensor(untied.source, device=params.device)]
-            value = owner._estimate(untied, phi, states)
+            value = owner._estimate(untied, phi, *states)
         ctx.owner, ctx.untied, ctx.states = owner, untied, states
         ctx.save_for_backward(params)
         return value.to(params.dtype)
@@ -236,7 +236,7 @@ class _ShiftExpectation(torch.autograd.Function):
                 for shift, coef in zip(rule.shifts, rule.coefficients, strict=True):
                     phi = phi0.clone()
                     phi[occ] += shift
-                    est = owner._estimate(untied, phi, ctx.states).to("cpu", torch.float64)
+                    est = owner._estimate(untied, phi, *ctx.states).to("cpu", torch.float64)
                     total += coef * est
                 grad[int(untied.source[occ])] += float((g * total).sum())
         return grad.to(dtype=params.dtype, device=params.device), None, None, None
@@ -365,18 +365,23 @@ class ShotsBackend:
         counts[:, -1] = remaining
         return counts
 
-    def _estimate(self, untied: _Untied, phi: torch.Tensor, states: Any) -> torch.Tensor:
+    def _estimate(
+        self, untied: _Untied, phi: torch.Tensor, states: Any, kwargs: dict
+    ) -> torch.Tensor:
         if self.shots is None:
-            e = self.backend.expectation(untied.circuit, phi, states)
+            e = self.backend.expectation(untied.circuit, phi, states, **kwargs)
             return e.detach()
-        values, q = self._spectral(untied, phi, states)
+        values, q = self._spectral(untied, phi, states, **kwargs)
         counts = self.sample_counts(q)
         est = counts @ torch.as_tensor(values, dtype=torch.float64) / self.shots
         return est
 
-    def expectation(self, circuit: Circuit, params: Any, states: Any) -> torch.Tensor:
+    def expectation(
+        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
+    ) -> torch.Tensor:
         r"""Finite-shot estimate :math:`\hat E = \sum_k \lambda_k n_k / N` per input, ``(B,)``
-        float64, differentiable (parameter shift)."""
+        float64, differentiable (parameter shift).  ``states`` go to the wrapped backend
+        as they are (with ``normalize=True`` when asked)."""
         untied = self._get_untied(circuit)
         if not isinstance(params, torch.Tensor):
             params = torch.as_tensor(params, dtype=torch.float64)
@@ -391,11 +396,14 @@ class ShotsBackend:
                 f"allow: {untied.problems[0]}"
                 + (f" (and {len(untied.problems) - 1} more)" if len(untied.problems) > 1 else "")
             )
-        value = _ShiftExpectation.apply(params.to(torch.float64), self, untied, states)
+        kwargs = {"normalize": True} if normalize else {}
+        value = _ShiftExpectation.apply(params.to(torch.float64), self, untied, (states, kwargs))
         return value
 
-    def probabilities(self, circuit: Circuit, params: Any, states: Any) -> torch.Tensor:
+    def probabilities(
+        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
+    ) -> torch.Tensor:
         """Estimated probabilities of label 1 (the estimate mapped by the readout range)."""
-        e = self.expectation(circuit, params, states)
+        e = self.expectation(circuit, params, states, normalize=normalize)
         ro = circuit.readout
         return (e - ro.low) / (ro.high - ro.low)

@@ -68,14 +68,23 @@ the circuit backwards,
     X_a = \partial_a U\, U^\dagger = \sum_\pi x_{a,\pi} P_\pi ,
 
 undoing each gate on :math:`\psi` and :math:`\mu`: memory :math:`O(B\,d)` whatever the
-depth.  ``gradient="autograd"`` differentiates through every gather (reference).
+depth.  The two are stored side by side, :math:`W = [\psi\,|\,\mu]`, so that one
+gather undoes both and :math:`\langle\mu|D(\pi)|\psi\rangle` reads the two halves of
+:math:`D(\pi)W`; for a SWAP-exponential the single gather :math:`\tau W` serves the
+gradient (:math:`x = -i` on :math:`\tau`) and the undo,
+:math:`W \leftarrow \cos\theta\, W + i\sin\theta\, \tau W`.
+``gradient="autograd"`` differentiates through every gather (reference).
 
 Kernels
 -------
-On CPU the adjoint path applies each fused gather with SciPy's CSR kernel (two entries
-per row, one pass over the batch, no temporary) into preallocated buffers, split over
-``torch.get_num_threads()`` threads; elsewhere (CUDA, autograd) it uses
-``index_select`` and in-place torch arithmetic.  ``kernel="torch"`` forces the latter.
+On CPU the adjoint path applies each gather with SciPy's CSR kernel (two entries per row)
+into preallocated buffers, split over ``torch.get_num_threads()`` threads: a pure
+transposition runs on the real view of the data (precomputed real entries, half the
+arithmetic), a gate :math:`c_e + c_\tau s_k` on a large state in one complex pass with
+per-row entries.  Reductions and combinations use cache-sized NumPy chunks (torch's CPU
+reductions pay a thread wake-up per call, expensive on a loaded machine); sums are
+accumulated in double precision.  Elsewhere (CUDA, autograd) the kernels are
+``index_select`` and in-place torch arithmetic; ``kernel="torch"`` forces them on CPU.
 
 Examples
 --------

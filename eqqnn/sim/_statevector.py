@@ -143,11 +143,9 @@ class _AdjointExpectation(torch.autograd.Function):
                     psi = apply_matrix(psi, udag, wires, cc.n)
                     lam = apply_matrix(lam, udag, wires, cc.n)
                     continue
-                psi = step.apply(psi, params, cc.n, dagger=True)  # state before the gate
-                for a, moved in enumerate(step.apply_derivatives(psi, params, cc.n)):
-                    contrib = 2 * torch.sum((lam.conj() * moved) * g).real
-                    grad[step.idx[a]] += contrib.to(grad.dtype)
-                lam = step.apply(lam, params, cc.n, dagger=True)
+                psi, lam, terms = step.adjoint_step(psi, lam, params, cc.n, g)
+                for a, term in enumerate(terms):
+                    grad[step.idx[a]] += term.to(grad.dtype)
         return grad, None, None
 
 
