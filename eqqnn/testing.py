@@ -26,7 +26,14 @@ from eqqnn.errors import DimensionError, NotEquivariantError
 from eqqnn.symmetry._groups import as_generator
 from eqqnn.symmetry._representations import Representation
 
-__all__ = ["assert_equivariant", "default_tolerance", "equivariance_error", "random_inputs"]
+__all__ = [
+    "assert_equivariant",
+    "default_tolerance",
+    "equivariance_error",
+    "random_inputs",
+    "random_parameters",
+    "random_state_batch",
+]
 
 
 def _is_torch(x: Any) -> bool:
@@ -150,3 +157,34 @@ def assert_equivariant(
             f"({rep_in!r} -> {rep_out!r}, {n_samples} seeded group elements)"
         )
     return err
+
+
+def random_state_batch(
+    n_qubits: int, batch: int = 4, seed: int = 0, dtype: Any = None, device: Any = None
+) -> Any:
+    """Seeded normalized Gaussian state vectors, a torch tensor ``(batch, 2^n)``.
+
+    Examples
+    --------
+    >>> random_state_batch(3, 2).shape
+    torch.Size([2, 8])
+    """
+    import torch
+
+    g = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    x = torch.randn(
+        batch,
+        2 ** check_int("n_qubits", n_qubits, minimum=1),
+        dtype=dtype or torch.complex128,
+        generator=g,
+    )
+    x = x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    return x if device is None else x.to(device)
+
+
+def random_parameters(circuit: Any, seed: int = 0, scale: float = np.pi) -> Any:
+    """Seeded parameters uniform in ``[-scale, scale]`` for a circuit (float64 tensor)."""
+    import torch
+
+    g = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    return (torch.rand(circuit.n_params, generator=g, dtype=torch.float64) * 2 - 1) * scale

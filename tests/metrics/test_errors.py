@@ -15,12 +15,9 @@ from eqqnn.metrics import (
     quantum_invariance_error,
     state_invariance_error,
 )
+from eqqnn.testing import random_state_batch
 
-
-def _states(n: int, batch: int = 4, seed: int = 0) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, 2**n, dtype=torch.complex128, generator=g)
-    return x / x.norm(dim=1, keepdim=True)
+_states = random_state_batch
 
 
 class TestKnownAnswers:

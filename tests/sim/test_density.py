@@ -8,18 +8,17 @@ from eqqnn.circuits import Circuit, Pooling, ReadoutKind, qcnn, relax, su2_qcnn
 from eqqnn.errors import BackendError, DimensionError, InvalidParameterError, ProblemTooLargeError
 from eqqnn.sim import DensityMatrixBackend, NoiseModel, StatevectorBackend
 from eqqnn.symmetry import TrivialRepresentation, qubit_representation
-from eqqnn.testing import assert_equivariant, equivariance_error
+from eqqnn.testing import (
+    assert_equivariant,
+    equivariance_error,
+    random_parameters,
+    random_state_batch,
+)
+
+_states = random_state_batch
 
 
-def _states(n: int, batch: int, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, 2**n, dtype=torch.complex128, generator=g)
-    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
-
-
-def _params(c: Circuit, seed: int, scale: float = np.pi) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(c.n_params, generator=g, dtype=torch.float64) * 2 - 1) * scale
+_params = random_parameters
 
 
 def _invariance(backend, circuit: Circuit, theta: torch.Tensor, n: int) -> float:

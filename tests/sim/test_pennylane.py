@@ -7,6 +7,8 @@ import pytest
 import scipy.linalg
 import torch
 
+from eqqnn.testing import random_parameters, random_state_batch
+
 pytest.importorskip("pennylane")
 
 import pennylane as qml
@@ -48,15 +50,10 @@ CIRCUITS = {
 }
 
 
-def _states(n: int, batch: int, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, 2**n, dtype=torch.complex128, generator=g)
-    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+_states = random_state_batch
 
 
-def _params(c: Circuit, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(c.n_params, generator=g, dtype=torch.float64) * 2 - 1) * np.pi
+_params = random_parameters
 
 
 def _value_and_grad(backend: object, c: Circuit, theta: torch.Tensor, psi: torch.Tensor):

@@ -15,7 +15,6 @@ from qiskit_aer import AerSimulator
 
 from eqqnn.circuits import (
     PAULI,
-    Circuit,
     CircuitBuilder,
     Pooling,
     Readout,
@@ -27,6 +26,7 @@ from eqqnn.circuits import (
 from eqqnn.errors import BackendError, DimensionError, InvalidParameterError
 from eqqnn.sim import StatevectorBackend
 from eqqnn.sim._qiskit import QiskitBackend, to_qasm3, to_qiskit
+from eqqnn.testing import random_parameters, random_state_batch
 
 CIRCUITS = {
     "su2-n4": lambda: su2_qcnn(4),
@@ -43,15 +43,10 @@ CIRCUITS = {
 }
 
 
-def _states(n: int, batch: int, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, 2**n, dtype=torch.complex128, generator=g)
-    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+_states = random_state_batch
 
 
-def _params(c: Circuit, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(c.n_params, generator=g, dtype=torch.float64) * 2 - 1) * np.pi
+_params = random_parameters
 
 
 def _expand(qc: object) -> object:

@@ -19,7 +19,12 @@ from eqqnn.circuits import (
 from eqqnn.errors import DimensionError, InvalidParameterError, NotEquivariantError
 from eqqnn.sim import StatevectorBackend
 from eqqnn.symmetry import TrivialRepresentation, permutation_operator, qubit_representation
-from eqqnn.testing import assert_equivariant, equivariance_error
+from eqqnn.testing import (
+    assert_equivariant,
+    equivariance_error,
+    random_parameters,
+    random_state_batch,
+)
 
 CIRCUITS = [
     su2_qcnn(6),
@@ -31,15 +36,10 @@ CIRCUITS = [
 ]
 
 
-def _states(n: int, batch: int, seed: int, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, 2**n, dtype=dtype, generator=g)
-    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+_states = random_state_batch
 
 
-def _params(c: Circuit, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(c.n_params, generator=g, dtype=torch.float64) * 2 - 1) * np.pi
+_params = random_parameters
 
 
 def _dense_reference(c: Circuit, theta: np.ndarray, psi: np.ndarray) -> np.ndarray:
