@@ -98,18 +98,27 @@ def train(
     out: Path = typer.Option(Path("runs/train"), help="Run folder (metrics, checkpoint)."),
     checkpoint_every: int = typer.Option(10, min=0, help="Checkpoint period in epochs."),
     resume: bool = typer.Option(False, help="Continue a killed run from its checkpoint."),
+    device: str = typer.Option("cpu", help="cpu, cuda or auto (CUDA when available)."),
+    precision: str = typer.Option("double", help="double (complex128) or single (complex64)."),
 ) -> None:
     """Train one model on one split; metrics.jsonl and checkpoint.pt go to --out."""
     import json
 
+    import torch
+
     from eqqnn.experiments import build_task, family_by_name
-    from eqqnn.training import TrainConfig
+    from eqqnn.training import TrainConfig, cast_precision, resolve_device
     from eqqnn.training import train as run_training
 
     family = family_by_name(model, epochs=epochs)
     task = build_task(n_qubits, train_size)
-    train_data, test_data = task.data_for(family.input_kind)
-    net = family.build(n_qubits, seed)
+    dev = resolve_device(device)
+    train_data, test_data = (
+        cast_precision(d, precision).to(dev) for d in task.data_for(family.input_kind)
+    )
+    net = family.build(n_qubits, seed).to(
+        device=dev, dtype=torch.float32 if precision == "single" else None
+    )
     result = run_training(
         net,
         train_data,
@@ -147,7 +156,16 @@ def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[st
     values.update({k: v for k, v in overrides.items() if v is not None})
     epochs = values.pop("epochs", None)
     models = values.pop("models", None)
-    allowed = {"n_qubits", "train_sizes", "seeds", "test_points", "shots", "workers"}
+    allowed = {
+        "n_qubits",
+        "train_sizes",
+        "seeds",
+        "test_points",
+        "shots",
+        "workers",
+        "device",
+        "precision",
+    }
     unknown = set(values) - allowed
     if unknown:
         raise typer.BadParameter(
@@ -186,6 +204,8 @@ def compare(
     epochs: int | None = typer.Option(None, min=0, help="Epochs for every model."),
     workers: int | None = typer.Option(None, min=0, help="Processes (0: one per core)."),
     ray_address: str | None = typer.Option(None, help="Ray cluster address ('local' starts one)."),
+    device: str | None = typer.Option(None, help="cpu, cuda or auto (CUDA when available)."),
+    precision: str | None = typer.Option(None, help="double (complex128) or single (complex64)."),
     resume: bool = typer.Option(False, help="Skip jobs already in OUT/results.jsonl."),
 ) -> None:
     """The main job: test accuracy vs training size, quantum and classical models."""
@@ -202,6 +222,8 @@ def compare(
             "models": models,
             "epochs": epochs,
             "workers": workers,
+            "device": device,
+            "precision": precision,
         },
     )
     records = run_compare(cfg, out, resume=resume, ray_address=ray_address)

@@ -69,6 +69,10 @@ class CompareConfig:
     """Classical-shadow shots per state for the classical models."""
     workers: int = 0
     """Parallel processes (0: one per CPU core, 1: run in this process)."""
+    device: str = "cpu"
+    """``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available)."""
+    precision: str = "double"
+    """``"double"`` (complex128 / float64) or ``"single"`` (complex64 / float32)."""
 
     def __post_init__(self) -> None:
         for n in self.n_qubits:
@@ -82,6 +86,12 @@ class CompareConfig:
         check_int("test_points", self.test_points, minimum=2)
         check_int("shots", self.shots, minimum=1)
         check_int("workers", self.workers, minimum=0)
+        if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):
+            raise InvalidParameterError(f"device must be cpu, cuda or auto, got {self.device!r}")
+        if self.precision not in ("double", "single"):
+            raise InvalidParameterError(
+                f"precision must be 'double' or 'single', got {self.precision!r}"
+            )
 
 
 def preset(name: str) -> CompareConfig:
@@ -127,17 +137,22 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Train one family on one split with one seed (runs in a worker)."""
     import torch
 
-    from eqqnn.training import TrainConfig, train
+    from eqqnn.training import TrainConfig, cast_precision, resolve_device, train
 
     torch.set_num_threads(job.get("threads", 1))
     family: ModelFamily = job["family"]
     torch.manual_seed(job["seed"])
+    device = resolve_device(job.get("device", "cpu"))
+    precision = job.get("precision", "double")
     model = family.build(job["n_qubits"], job["seed"])
+    model = model.to(device=device, dtype=torch.float32 if precision == "single" else None)
+    train_data = cast_precision(job["train"], precision).to(device)
+    test_data = cast_precision(job["test"], precision).to(device)
     start = time.perf_counter()
     result = train(
         model,
-        job["train"],
-        job["test"],
+        train_data,
+        test_data,
         TrainConfig(
             epochs=family.epochs,
             lr=family.lr,
@@ -200,6 +215,8 @@ def _jobs(config: CompareConfig, done: set[tuple], cache: object) -> list[dict[s
                         "seed": seed,
                         "train": train_data,
                         "test": test_data,
+                        "device": config.device,
+                        "precision": config.precision,
                     }
                 )
     return jobs

@@ -8,8 +8,10 @@ from eqqnn.training._loop import (
     TrainResult,
     accuracy,
     bce_loss,
+    cast_precision,
     evaluate,
     mse_loss,
+    resolve_device,
     train,
 )
 
@@ -20,9 +22,11 @@ __all__ = [
     "TrainResult",
     "accuracy",
     "bce_loss",
+    "cast_precision",
     "evaluate",
     "load_checkpoint",
     "mse_loss",
+    "resolve_device",
     "save_checkpoint",
     "train",
 ]

@@ -43,10 +43,34 @@ __all__ = [
     "TrainResult",
     "accuracy",
     "bce_loss",
+    "cast_precision",
     "evaluate",
     "mse_loss",
+    "resolve_device",
     "train",
 ]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``"auto"``/``None``: CUDA when available, else CPU; otherwise the named device."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+def cast_precision(data: TensorData, precision: str) -> TensorData:
+    """``"double"`` keeps complex128/float64; ``"single"`` casts to complex64/float32."""
+    if precision not in ("double", "single"):
+        raise InvalidParameterError(f"precision must be 'double' or 'single', got {precision!r}")
+    x = data.inputs
+    if precision == "single":
+        x = x.to(torch.complex64) if x.is_complex() else x.to(torch.float32)
+    else:
+        x = x.to(torch.complex128) if x.is_complex() else x.to(torch.float64)
+    return TensorData(x, data.labels)
 
 
 def bce_loss(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

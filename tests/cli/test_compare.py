@@ -170,3 +170,62 @@ def test_study_command_help_and_bad_name() -> None:
         check=False,
     )
     assert proc.returncode == 2 and "unknown study" in proc.stderr
+
+
+def test_single_precision_and_device_flags(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "--n",
+            "4",
+            "--train-sizes",
+            "2",
+            "--seeds",
+            "0",
+            "--models",
+            "eqcnn,mlp",
+            "--epochs",
+            "2",
+            "--workers",
+            "1",
+            "--precision",
+            "single",
+            "--device",
+            "auto",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "results.json").read_text())) == 2
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eqqnn.cli",
+            "compare",
+            "--precision",
+            "half",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "precision must be" in bad.stderr
+
+
+def test_cuda_refused_without_gpu() -> None:
+    import torch
+
+    from eqqnn.errors import InvalidParameterError
+    from eqqnn.training import resolve_device
+
+    if torch.cuda.is_available():  # pragma: no cover - GPU machines
+        assert resolve_device("cuda").type == "cuda"
+    else:
+        assert resolve_device("auto").type == "cpu"
+        with pytest.raises(InvalidParameterError, match="CUDA is not available"):
+            resolve_device("cuda")
