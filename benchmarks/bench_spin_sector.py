@@ -28,8 +28,8 @@ their ``2^n`` amplitudes):
 
 Usage::
 
-    python benchmarks/bench_spin_sector.py --quick      # n = 8..12, scale to 20, peers to 16
-    python benchmarks/bench_spin_sector.py --max-n 28   # the full run (~15 min on 2 cores)
+    python benchmarks/bench_spin_sector.py --quick      # n = 8..12, scale 16 and 20, peers to 14
+    python benchmarks/bench_spin_sector.py --max-n 28   # the full run (~20 min on 2 cores)
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ PEER_NAMES = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sweep (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sweep (about two minutes)")
     parser.add_argument("--max-n", type=int, default=28, help="largest n of the scale table")
     parser.add_argument("--n", type=int, nargs="+", default=[8, 10, 12, 14, 16])
     parser.add_argument("--batch", type=int, default=64, help="batch of the head-to-head table")

@@ -2,6 +2,9 @@
 
 Backends are objects, each constructible with no arguments:
 :class:`StatevectorBackend` (dense torch statevector, CPU/CUDA, autograd or adjoint),
+:class:`SpinSectorBackend` (SU(2)-equivariant circuits in the Schur–Weyl blocks, n = 28 on
+a laptop), :class:`ShotsBackend` (finite-shot estimates and shift-rule gradients around
+any exact backend),
 :class:`DensityMatrixBackend` (channels, Choi pooling, noise), :class:`PennyLaneBackend`
 (any PennyLane device) and :class:`QiskitBackend` (Aer, fake IBM backends, IBM Runtime);
 exporters :func:`to_qiskit`, :func:`to_qasm3`, :func:`pennylane_ops`.
@@ -17,6 +20,8 @@ from eqqnn.sim._pennylane import (
     pennylane_ops,
 )
 from eqqnn.sim._qiskit import QiskitBackend, to_qasm3, to_qiskit
+from eqqnn.sim._shots import ShiftRule, ShotsBackend, shift_rule
+from eqqnn.sim._spin_sector import SpinSectorBackend, clear_sector_caches
 from eqqnn.sim._statevector import StatevectorBackend, check_states
 
 __all__ = [
@@ -24,14 +29,19 @@ __all__ = [
     "NoiseModel",
     "PennyLaneBackend",
     "QiskitBackend",
+    "ShiftRule",
+    "ShotsBackend",
+    "SpinSectorBackend",
     "StatevectorBackend",
     "apply_matrix",
     "check_states",
+    "clear_sector_caches",
     "draw_pennylane",
     "draw_pennylane_mpl",
     "expectation",
     "native_decomposition",
     "pennylane_ops",
+    "shift_rule",
     "to_qasm3",
     "to_qiskit",
 ]

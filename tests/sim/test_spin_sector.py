@@ -1,0 +1,452 @@
+"""SpinSectorBackend against the dense statevector simulator, gradients, inputs and errors."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from eqqnn import QuantumClassifier
+from eqqnn.circuits import (
+    Circuit,
+    CircuitBuilder,
+    ExpGate,
+    Pooling,
+    Readout,
+    ReadoutKind,
+    qcnn,
+    relax,
+    su2_qcnn,
+)
+from eqqnn.circuits._gates import CNOT, SINGLET_PROJECTOR, SWAP, heisenberg_exchange
+from eqqnn.data import BondAlternatingHeisenberg
+from eqqnn.errors import (
+    BackendError,
+    DimensionError,
+    InvalidParameterError,
+    NotEquivariantError,
+    ProblemTooLargeError,
+)
+from eqqnn.sim import StatevectorBackend
+from eqqnn.sim._spin_sector import SpinSectorBackend, clear_sector_caches
+from eqqnn.symmetry import irrep_dimension, permutation_operator
+from eqqnn.symmetry._young import qubit_to_sector, sector_to_qubit
+
+CONFIGS = {
+    "swap": {},
+    "block3": {"conv_block": 3},
+    "block4": {"conv_block": 4},
+    "measure-heis": {"pooling": Pooling.MEASURE, "readout": ReadoutKind.HEISENBERG},
+    "unshared": {"share_parameters": False},
+    "heis-unshared-b3": {
+        "readout": ReadoutKind.HEISENBERG,
+        "share_parameters": False,
+        "conv_block": 3,
+    },
+    "measure-unshared": {"pooling": Pooling.MEASURE, "share_parameters": False},
+    "two-layers": {"conv_layers": 2},
+}
+
+
+def _params(c: Circuit, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(c.n_params, generator=g, dtype=torch.float64) * 2 - 1) * np.pi
+
+
+def _qubit_states(n: int, batch: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, 2**n, dtype=torch.complex128, generator=g)
+    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+
+
+def _singlets(n: int, batch: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random singlet states as M_0 coordinates and as 2^n vectors."""
+    rng = np.random.default_rng(seed)
+    d = irrep_dimension(n, 0)
+    c = rng.standard_normal((batch, d)) + 1j * rng.standard_normal((batch, d))
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    return torch.as_tensor(c), torch.as_tensor(sector_to_qubit(c, n, 0))
+
+
+def _value_and_grad(backend: object, c: Circuit, theta: torch.Tensor, states: object) -> tuple:
+    t = theta.clone().requires_grad_()
+    w = torch.linspace(0.5, 1.5, _batch(states), dtype=torch.float64)
+    value = backend.expectation(c, t, states)  # type: ignore[attr-defined]
+    (value * w).sum().backward()
+    return value.detach().numpy(), t.grad.numpy()
+
+
+def _batch(states: object) -> int:
+    return states.shape[0] if isinstance(states, torch.Tensor) else 1
+
+
+CASES = [
+    (6, "swap"),
+    (8, "swap"),
+    (10, "swap"),
+    (12, "swap"),
+    (6, "block3"),
+    (9, "block3"),
+    (8, "block4"),
+    (6, "measure-heis"),
+    (10, "measure-heis"),
+    (8, "unshared"),
+    (7, "heis-unshared-b3"),
+    (12, "measure-unshared"),
+    (8, "two-layers"),
+]
+
+
+@pytest.mark.parametrize(("n", "kind"), CASES, ids=[f"{k}-{n}" for n, k in CASES])
+def test_matches_dense_on_general_states(n: int, kind: str) -> None:
+    """Random 2^n inputs populate every spin sector; values and gradients agree to 1e-10."""
+    c = su2_qcnn(n, **CONFIGS[kind])
+    theta = _params(c, n)
+    psi = _qubit_states(n, 3, n + 1)
+    ref_v, ref_g = _value_and_grad(StatevectorBackend(), c, theta, psi)
+    got_v, got_g = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+    np.testing.assert_allclose(got_v, ref_v, atol=1e-10)
+    np.testing.assert_allclose(got_g, ref_g, atol=1e-10)
+
+
+SINGLET_CASES = [(n, k) for n, k in CASES if n % 2 == 0] + [(14, "swap"), (14, "measure-heis")]
+
+
+@pytest.mark.parametrize(
+    ("n", "kind"),
+    [pytest.param(n, k, marks=[pytest.mark.slow] if n >= 14 else []) for n, k in SINGLET_CASES],
+    ids=[f"{k}-{n}" for n, k in SINGLET_CASES],
+)
+def test_matches_dense_on_singlets(n: int, kind: str) -> None:
+    """M_0 coordinates on the sector side, their 2^n vectors on the dense side."""
+    c = su2_qcnn(n, **CONFIGS[kind])
+    theta = _params(c, 2 * n)
+    coords, psi = _singlets(n, 3, n)
+    ref_v, ref_g = _value_and_grad(StatevectorBackend(gradient="adjoint"), c, theta, psi)
+    got_v, got_g = _value_and_grad(SpinSectorBackend(), c, theta, coords)
+    np.testing.assert_allclose(got_v, ref_v, atol=1e-10)
+    np.testing.assert_allclose(got_g, ref_g, atol=1e-10)
+
+
+@pytest.mark.slow
+def test_matches_dense_on_general_states_14_qubits() -> None:
+    c = su2_qcnn(14, conv_block=3, readout=ReadoutKind.HEISENBERG)
+    theta = _params(c, 14)
+    psi = _qubit_states(14, 2, 15)
+    ref_v, ref_g = _value_and_grad(StatevectorBackend(gradient="adjoint"), c, theta, psi)
+    got_v, got_g = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+    np.testing.assert_allclose(got_v, ref_v, atol=1e-10)
+    np.testing.assert_allclose(got_g, ref_g, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["swap", "block3", "measure-heis"])
+def test_adjoint_equals_autograd_and_finite_differences(kind: str) -> None:
+    c = su2_qcnn(8, **CONFIGS[kind])
+    theta = _params(c, 5)
+    psi = _qubit_states(8, 2, 6)
+    adj_v, adj_g = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+    auto_v, auto_g = _value_and_grad(SpinSectorBackend(gradient="autograd"), c, theta, psi)
+    np.testing.assert_allclose(adj_v, auto_v, atol=1e-12)
+    np.testing.assert_allclose(adj_g, auto_g, atol=1e-11)
+    backend = SpinSectorBackend()
+    w = torch.linspace(0.5, 1.5, 2, dtype=torch.float64)
+    h = 1e-6
+    for i in np.random.default_rng(0).choice(c.n_params, 4, replace=False):
+        e = torch.zeros_like(theta)
+        e[i] = h
+        fd = (
+            (backend.expectation(c, theta + e, psi) * w).sum()
+            - (backend.expectation(c, theta - e, psi) * w).sum()
+        ) / (2 * h)
+        assert abs(float(fd) - adj_g[i]) < 1e-7
+
+
+def test_torch_kernel_matches_default_kernel() -> None:
+    c = su2_qcnn(10, conv_block=3)
+    theta = _params(c, 3)
+    coords, _ = _singlets(10, 2, 3)
+    a = _value_and_grad(SpinSectorBackend(), c, theta, coords)
+    b = _value_and_grad(SpinSectorBackend(kernel="torch"), c, theta, coords)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12)
+
+
+@pytest.mark.parametrize("path", ["large-states", "threads"])
+def test_cpu_kernel_paths(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The complex one-pass kernel (large states) and the row-split threads agree."""
+    from eqqnn.sim import _spin_sector
+
+    c = su2_qcnn(9, conv_block=3, readout=ReadoutKind.HEISENBERG)
+    theta = _params(c, 4)
+    psi = _qubit_states(9, 2, 4)
+    ref = _value_and_grad(SpinSectorBackend(kernel="torch"), c, theta, psi)
+    if path == "large-states":
+        monkeypatch.setattr(_spin_sector, "_SMALL_STATE_BYTES", 0)
+    else:
+        monkeypatch.setattr(_spin_sector, "_PARALLEL_MIN_ENTRIES", 0)
+        monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
+    got = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+    np.testing.assert_allclose(got[0], ref[0], atol=1e-12)
+    np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
+
+
+def test_ground_states_fed_directly() -> None:
+    """The data module's sector ground states give the dense predictions, no 2^n vector."""
+    n = 12
+    c = su2_qcnn(n)
+    theta = _params(c, 0)
+    ratios = [0.4, 1.0, 2.5]
+    states = [BondAlternatingHeisenberg(n, r).ground_state(method="sector") for r in ratios]
+    coords = torch.as_tensor(np.stack([gs.sector_vector for gs in states]))  # real float64
+    dense = torch.as_tensor(np.stack([gs.vector() for gs in states]))
+    p_sector = SpinSectorBackend().probabilities(c, theta, coords)
+    p_dense = StatevectorBackend().probabilities(c, theta, dense)
+    assert p_sector.dtype == torch.float64
+    np.testing.assert_allclose(p_sector.numpy(), p_dense.numpy(), atol=1e-12)
+    # the same through the classifier, and as numpy input
+    model = QuantumClassifier(c, SpinSectorBackend(), seed=2)
+    ref = QuantumClassifier(c, seed=2)
+    np.testing.assert_allclose(
+        model(coords).detach().numpy(), ref(dense).detach().numpy(), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        SpinSectorBackend().probabilities(c, theta, coords.numpy()).numpy(),
+        p_sector.numpy(),
+        atol=1e-15,
+    )
+    # a single read-only sector_vector, as the data module returns it
+    single = SpinSectorBackend().probabilities(c, theta, states[1].sector_vector)
+    np.testing.assert_allclose(single.numpy(), p_sector.numpy()[1:2], atol=1e-15)
+
+
+def test_classifier_trains_with_sector_backend() -> None:
+    n = 8
+    c = su2_qcnn(n)
+    states = [BondAlternatingHeisenberg(n, r).ground_state(method="sector") for r in (0.3, 3.0)]
+    x = torch.as_tensor(np.stack([gs.sector_vector for gs in states]), dtype=torch.complex128)
+    dense = torch.as_tensor(np.stack([gs.vector() for gs in states]))
+    y = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    model = QuantumClassifier(c, SpinSectorBackend(), seed=1)
+    ref = QuantumClassifier(c, StatevectorBackend(), seed=1)
+    for m, inp in ((model, x), (ref, dense)):
+        loss = torch.nn.functional.binary_cross_entropy(m(inp).clamp(1e-9, 1 - 1e-9), y)
+        loss.backward()
+    np.testing.assert_allclose(model.weights.grad.numpy(), ref.weights.grad.numpy(), atol=1e-10)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(25):
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy(model(x).clamp(1e-9, 1 - 1e-9), y)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_final_sector_states_match_dense() -> None:
+    n = 8
+    c = su2_qcnn(n)
+    theta = _params(c, 4)
+    psi = _qubit_states(n, 2, 4)
+    final = StatevectorBackend().final_states(c, theta, psi).numpy()
+    for gradient in ("adjoint", "autograd"):
+        out = SpinSectorBackend(gradient=gradient).final_sector_states(c, theta, psi)
+        assert sorted(out) == [0.0, 1.0, 2.0, 3.0, 4.0]
+        for spin, block in out.items():
+            two_j = round(2 * spin)
+            for a, two_m in enumerate(range(two_j, -two_j - 1, -2)):
+                ref = qubit_to_sector(final, n, spin, two_m / 2)
+                np.testing.assert_allclose(block[:, a, :].detach().numpy(), ref, atol=1e-12)
+
+
+def test_sector_state_mapping_round_trip() -> None:
+    n = 6
+    c = su2_qcnn(n, conv_block=3)
+    theta = _params(c, 8)
+    psi = _qubit_states(n, 2, 8)
+    backend = SpinSectorBackend()
+    sectors = backend.sector_states(n, psi)
+    assert {s: tuple(t.shape) for s, t in sectors.items()} == {
+        0.0: (2, 1, 5),
+        1.0: (2, 3, 9),
+        2.0: (2, 5, 5),
+        3.0: (2, 7, 1),
+    }
+    np.testing.assert_allclose(
+        backend.expectation(c, theta, sectors).numpy(),
+        StatevectorBackend().expectation(c, theta, psi).numpy(),
+        atol=1e-12,
+    )
+
+
+def test_spins_filter() -> None:
+    n = 8
+    c = su2_qcnn(n)
+    theta = _params(c, 1)
+    coords, singlets = _singlets(n, 2, 1)
+    ref = StatevectorBackend().expectation(c, theta, singlets)
+    got = SpinSectorBackend(spins=[0]).expectation(c, theta, singlets)
+    np.testing.assert_allclose(got.numpy(), ref.numpy(), atol=1e-12)
+    with pytest.raises(InvalidParameterError, match=r"kept spins \(0\.0,\)"):
+        SpinSectorBackend(spins=[0]).expectation(c, theta, _qubit_states(n, 2, 0))
+    with pytest.raises(InvalidParameterError, match="excludes"):
+        SpinSectorBackend(spins=[1]).expectation(c, theta, coords)
+    with pytest.raises(InvalidParameterError, match="cannot carry"):
+        SpinSectorBackend(spins=[0.5]).expectation(c, theta, coords)
+    with pytest.raises(InvalidParameterError, match="multiples of 1/2"):
+        SpinSectorBackend(spins=[0.3])
+
+
+def test_complex64(complex_dtype: tuple[str, float]) -> None:
+    name, tol = complex_dtype
+    dtype = getattr(torch, name)
+    c = su2_qcnn(10)
+    theta = _params(c, 2)
+    coords, _ = _singlets(10, 3, 2)
+    ref_v, ref_g = _value_and_grad(SpinSectorBackend(), c, theta, coords)
+    got_v, got_g = _value_and_grad(SpinSectorBackend(dtype=dtype), c, theta, coords.to(dtype))
+    assert got_v.dtype == (np.float32 if name == "complex64" else np.float64)
+    np.testing.assert_allclose(got_v, ref_v, atol=10 * tol)
+    np.testing.assert_allclose(got_g, ref_g, atol=100 * tol)
+
+
+class TestErrors:
+    theta = torch.zeros(su2_qcnn(6).n_params, dtype=torch.float64)
+
+    def test_baseline_names_the_operation(self) -> None:
+        c = qcnn(6)
+        psi = _qubit_states(6, 1, 0)
+        with pytest.raises(NotEquivariantError, match=r"operation 0 \('RZ' on wires \(0,\)\)"):
+            SpinSectorBackend().expectation(c, torch.zeros(c.n_params), psi)
+
+    def test_relaxed_circuit(self) -> None:
+        c = relax(su2_qcnn(6))
+        with pytest.raises(NotEquivariantError, match=r"operation 0 \('SWAP\^t\+ε'"):
+            SpinSectorBackend().expectation(c, torch.zeros(c.n_params), _qubit_states(6, 1, 0))
+
+    def test_choi_pooling(self) -> None:
+        c = su2_qcnn(6, pooling=Pooling.CHOI)
+        with pytest.raises(BackendError, match=r"ChannelPool.*DensityMatrixBackend"):
+            SpinSectorBackend().expectation(c, torch.zeros(c.n_params), _qubit_states(6, 1, 0))
+
+    def test_controlled_and_fixed_gates(self) -> None:
+        b = CircuitBuilder(3)
+        b.exp_gate((1, 2), SWAP, controls=(0,))
+        c = b.build(Readout((1, 2), SINGLET_PROJECTOR, low=0.0, high=1.0))
+        with pytest.raises(NotEquivariantError, match=r"operation 0 .*controlled on wires \(0,\)"):
+            SpinSectorBackend().expectation(c, torch.zeros(1), _qubit_states(3, 1, 0))
+        b = CircuitBuilder(2)
+        b.exp_gate((0, 1), SWAP)
+        b.fixed_gate((0, 1), CNOT, "CNOT")
+        c = b.build(Readout((0, 1), SINGLET_PROJECTOR, low=0.0, high=1.0))
+        with pytest.raises(NotEquivariantError, match=r"operation 1 \('CNOT' on wires \(0, 1\)\)"):
+            SpinSectorBackend().expectation(c, torch.zeros(1), _qubit_states(2, 1, 0))
+
+    def test_equivariant_fixed_gate_runs(self) -> None:
+        b = CircuitBuilder(4)
+        b.exp_gate((0, 1), SWAP)
+        b.fixed_gate((1, 3), SWAP, "SWAP")
+        b.exp_gate((3, 2, 0), heisenberg_exchange(3))
+        c = b.build(Readout((2, 3), SINGLET_PROJECTOR, low=0.0, high=1.0))
+        theta = torch.tensor([0.3, -0.7], dtype=torch.float64)
+        psi = _qubit_states(4, 2, 3)
+        ref_v, ref_g = _value_and_grad(StatevectorBackend(), c, theta, psi)
+        got_v, got_g = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+        np.testing.assert_allclose(got_v, ref_v, atol=1e-12)
+        np.testing.assert_allclose(got_g, ref_g, atol=1e-12)
+
+    def test_non_invariant_readout(self) -> None:
+        b = CircuitBuilder(2)
+        b.exp_gate((0, 1), SWAP)
+        c = b.build(Readout((0,), np.diag([1.0, -1.0]), low=-1.0, high=1.0))
+        with pytest.raises(NotEquivariantError, match="readout 'O' on wires"):
+            SpinSectorBackend().expectation(c, torch.zeros(1), _qubit_states(2, 1, 0))
+
+    def test_too_many_wires(self) -> None:
+        gen = permutation_operator([1, 2, 3, 4, 5, 0]).real
+        gate = ExpGate(tuple(range(6)), (gen + gen.T) / 2, (0,), "cycle6")
+        b = CircuitBuilder(6)
+        b.operations.append(gate)
+        b.new_params(1)
+        c = b.build(Readout((0, 1), SINGLET_PROJECTOR, low=0.0, high=1.0))
+        with pytest.raises(BackendError, match="at most 5 wires"):
+            SpinSectorBackend().expectation(c, torch.zeros(1), _qubit_states(6, 1, 0))
+
+    def test_wrong_length(self) -> None:
+        c = su2_qcnn(6)
+        with pytest.raises(DimensionError, match=r"\(B, 64\) qubit amplitudes or \(B, 5\)"):
+            SpinSectorBackend().expectation(
+                c, self.theta, torch.zeros(2, 7, dtype=torch.complex128)
+            )
+        with pytest.raises(DimensionError, match=r"J=1 of 6 qubits must have shape \(B, 3, 9\)"):
+            SpinSectorBackend().expectation(c, self.theta, {1: torch.zeros(2, 9)})
+
+    def test_unnormalized(self) -> None:
+        c = su2_qcnn(6)
+        coords, _ = _singlets(6, 2, 0)
+        with pytest.raises(InvalidParameterError, match=r"state 0 has norm 2"):
+            SpinSectorBackend().expectation(c, self.theta, 2 * coords)
+        got = SpinSectorBackend().expectation(c, self.theta, 2 * coords, normalize=True)
+        ref = SpinSectorBackend().expectation(c, self.theta, coords)
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), atol=1e-14)
+
+    def test_dtype_and_options(self) -> None:
+        c = su2_qcnn(6)
+        coords, _ = _singlets(6, 1, 0)
+        with pytest.raises(DimensionError, match=r"runs in torch\.complex64"):
+            SpinSectorBackend(dtype=torch.complex64).expectation(c, self.theta, coords)
+        with pytest.raises(DimensionError, match="floating point"):
+            SpinSectorBackend().expectation(c, self.theta, torch.ones(1, 5, dtype=torch.int64))
+        with pytest.raises(InvalidParameterError, match="gradient"):
+            SpinSectorBackend(gradient="backprop")
+        with pytest.raises(InvalidParameterError, match="dtype"):
+            SpinSectorBackend(dtype=torch.float64)
+        with pytest.raises(ProblemTooLargeError, match="sector"):
+            SpinSectorBackend()._from_qubits(28, torch.zeros(1, 1), None)
+
+
+def test_relabelling_lowers_the_cost() -> None:
+    info = SpinSectorBackend().compile(su2_qcnn(16))
+    assert info["relabel_swaps"] > 0
+    assert info["cost"] < 0.7 * info["cost_without_relabel"]
+
+
+def test_pickle_and_caches() -> None:
+    c = su2_qcnn(6)
+    theta = _params(c, 0)
+    coords, _ = _singlets(6, 2, 0)
+    backend = SpinSectorBackend(dtype=torch.complex128)
+    ref = backend.expectation(c, theta, coords)
+    clone = pickle.loads(pickle.dumps(backend))
+    clear_sector_caches()
+    np.testing.assert_allclose(clone.expectation(c, theta, coords).numpy(), ref.numpy())
+    assert "SpinSectorBackend(" in repr(clone)
+
+
+def test_memory_does_not_grow_with_depth() -> None:
+    """The adjoint pass keeps O(1) states: deep circuits cost time, not memory."""
+    n = 10
+    shallow, deep = su2_qcnn(n), su2_qcnn(n, conv_layers=6)
+    coords, _ = _singlets(n, 2, 0)
+    for c in (shallow, deep):
+        theta = _params(c, 1).requires_grad_()
+        SpinSectorBackend().expectation(c, theta, coords).sum().backward()
+        assert torch.isfinite(theta.grad).all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_matches_cpu() -> None:  # pragma: no cover - needs a GPU
+    c = su2_qcnn(12, conv_block=3)
+    theta = _params(c, 0)
+    coords, _ = _singlets(12, 4, 0)
+    ref_v, ref_g = _value_and_grad(SpinSectorBackend(), c, theta, coords)
+    for gradient in ("adjoint", "autograd"):
+        t = theta.cuda().requires_grad_()
+        backend = SpinSectorBackend(device="cuda", gradient=gradient)
+        w = torch.linspace(0.5, 1.5, 4, dtype=torch.float64, device="cuda")
+        value = backend.expectation(c, t, coords.cuda())
+        (value * w).sum().backward()
+        np.testing.assert_allclose(value.detach().cpu().numpy(), ref_v, atol=1e-10)
+        np.testing.assert_allclose(t.grad.cpu().numpy(), ref_g, atol=1e-10)
