@@ -53,3 +53,13 @@ def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidParameterError(f"{name} must be one of {choices}, got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def check_even_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Like :func:`check_int`, and the value must be even (chain lengths of the task)."""
+    value = check_int(name, value, minimum=minimum, maximum=maximum)
+    if value % 2:
+        raise InvalidParameterError(f"{name} must be even, got {value}")
+    return value

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from eqqnn._validation import check_int
+from eqqnn._validation import check_even_int, check_int
 from eqqnn.errors import InvalidParameterError
 from eqqnn.experiments._families import ModelFamily, default_families
 from eqqnn.models import InputKind
@@ -76,9 +76,7 @@ class CompareConfig:
 
     def __post_init__(self) -> None:
         for n in self.n_qubits:
-            check_int("n_qubits", n, minimum=4)
-            if n % 2:
-                raise InvalidParameterError(f"n_qubits must be even, got {n}")
+            check_even_int("n_qubits", n, minimum=4)
         for t in self.train_sizes:
             check_int("train_size", t, minimum=2)
         if not self.seeds or not self.families:

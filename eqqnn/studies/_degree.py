@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn._validation import check_int, check_real
+from eqqnn._validation import check_even_int, check_int, check_real
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._common import (
     advance,
@@ -89,9 +89,7 @@ class DegreeConfig:
     """Random product states (True) or Haar-random states (False) as inputs."""
 
     def __post_init__(self) -> None:
-        n = check_int("n_qubits", self.n_qubits, minimum=4, maximum=10)
-        if n % 2:
-            raise InvalidParameterError(f"n_qubits must be even, got {n}")
+        n = check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=10)
         if not self.teachers:
             raise InvalidParameterError("teachers must hold at least one degree pattern, got none")
         for t in self.teachers:

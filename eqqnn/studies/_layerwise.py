@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn._validation import check_choice, check_int, check_real
+from eqqnn._validation import check_choice, check_even_int, check_int, check_real
 from eqqnn.circuits import Circuit
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._common import (
@@ -125,9 +125,7 @@ class LayerwiseConfig:
     """Use the on-disk dataset cache."""
 
     def __post_init__(self) -> None:
-        n = check_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        if n % 2:
-            raise InvalidParameterError(f"n_qubits must be even, got {n}")
+        check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
         if not self.families or not all(isinstance(f, CircuitFamily) for f in self.families):
             raise InvalidParameterError(
                 f"families must be a non-empty tuple of CircuitFamily, got {self.families!r}"

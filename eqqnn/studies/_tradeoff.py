@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn._validation import check_int, check_real
+from eqqnn._validation import check_even_int, check_int, check_real
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._classical import (
     ClassicalFamily,
@@ -159,9 +159,7 @@ class TradeoffConfig:
     """Adam epochs of the classical models (full batch, BCE)."""
 
     def __post_init__(self) -> None:
-        n = check_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        if n % 2:
-            raise InvalidParameterError(f"n_qubits must be even, got {n}")
+        check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
         if not all(isinstance(f, ClassicalFamily) for f in self.classical_families):
             raise InvalidParameterError(
                 "classical_families must be a tuple of ClassicalFamily, got "
