@@ -371,6 +371,10 @@ def plot_generalization(rows: Sequence[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     ns = sorted({r["n_qubits"] for r in rows})
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = {
+        m: palette[i % len(palette)] for i, m in enumerate(sorted({r["model"] for r in rows}))
+    }
     fig, axes = plt.subplots(
         1, max(1, len(ns)), figsize=(4.5 * max(1, len(ns)), 3.8), squeeze=False
     )
@@ -385,8 +389,8 @@ def plot_generalization(rows: Sequence[dict[str, Any]], path: Path) -> None:
             y = np.array([r["mean"] for r in rs])
             s = np.array([r["std"] for r in rs])
             style = "-o" if rs[0]["kind"] == "quantum" else "--s"
-            ax.plot(x, y, style, label=f"{model} ({rs[0]['n_parameters']} p)")
-            ax.fill_between(x, y - s, y + s, alpha=0.15)
+            ax.plot(x, y, style, color=colors[model], label=f"{model} ({rs[0]['n_parameters']} p)")
+            ax.fill_between(x, y - s, y + s, alpha=0.15, color=colors[model])
         ax.set(title=f"n = {n}", xlabel="training points", ylabel="test accuracy", ylim=(0.4, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
