@@ -10,13 +10,13 @@ any exact backend),
 exporters :func:`to_qiskit`, :func:`to_qasm3`, :func:`pennylane_ops`.
 """
 
+from eqqnn.circuits._native import native_decomposition
 from eqqnn.sim._density import DensityMatrixBackend, NoiseModel
 from eqqnn.sim._kernels import apply_matrix, expectation
 from eqqnn.sim._pennylane import (
     PennyLaneBackend,
     draw_pennylane,
     draw_pennylane_mpl,
-    native_decomposition,
     pennylane_ops,
 )
 from eqqnn.sim._qiskit import QiskitBackend, to_qasm3, to_qiskit

@@ -64,14 +64,9 @@ import torch
 
 from eqqnn.circuits import Circuit, Discard, ExpGate, FixedGate
 from eqqnn.circuits._gates import CNOT
+from eqqnn.circuits._native import NativeRotation, native_decomposition
 from eqqnn.errors import BackendError, InvalidParameterError
-from eqqnn.sim._pennylane import (
-    NativeRotation,
-    _as_params,
-    _as_states,
-    check_unitary_circuit,
-    native_decomposition,
-)
+from eqqnn.sim._pennylane import _as_params, _as_states, check_unitary_circuit
 
 __all__ = ["QiskitBackend", "to_qasm3", "to_qiskit"]
 
