@@ -169,23 +169,9 @@ class ShadowGCNN(ClassicalClassifier):
         )
         kw = {"dtype": dtype, "device": device}
         self.lift = LiftingConv(site_vectors, out_channels=cfg.lift_channels, seed=gen, **kw)
-        convs = []
-        channels = cfg.lift_channels
-        for _ in range(cfg.conv_layers):
-            convs.append(
-                GroupConv(
-                    self.group,
-                    in_channels=channels,
-                    out_channels=cfg.conv_channels,
-                    separable=cfg.separable,
-                    seed=gen,
-                    **kw,
-                )
-            )
-            channels = cfg.conv_channels
-        self.convs = nn.ModuleList(convs)
-        self.pool = GroupPool(cfg.pool)
-        self.head = mlp_head((channels, cfg.hidden, 1), cfg.activation, gen, **kw)
+        self.convs, self.pool, self.head = _gcnn_trunk(
+            self.group, cfg, gen, kw, separable=cfg.separable
+        )
 
     @property
     def input_description(self) -> str:
@@ -443,22 +429,7 @@ class CorrelatorGCNN(ClassicalClassifier):
         )
         pairs = correlator_representation(PermutationRepresentation(self.group))
         self.lift = LiftingConv(pairs, out_channels=cfg.lift_channels, seed=gen, **kw)
-        convs = []
-        channels = cfg.lift_channels
-        for _ in range(cfg.conv_layers):
-            convs.append(
-                GroupConv(
-                    self.group,
-                    in_channels=channels,
-                    out_channels=cfg.conv_channels,
-                    seed=gen,
-                    **kw,
-                )
-            )
-            channels = cfg.conv_channels
-        self.convs = nn.ModuleList(convs)
-        self.pool = GroupPool(cfg.pool)
-        self.head = mlp_head((channels, cfg.hidden, 1), cfg.activation, gen, **kw)
+        self.convs, self.pool, self.head = _gcnn_trunk(self.group, cfg, gen, kw)
 
     @property
     def input_description(self) -> str:
@@ -482,3 +453,29 @@ class CorrelatorGCNN(ClassicalClassifier):
     def logits(self, batch: torch.Tensor) -> torch.Tensor:
         """Scores ``(B,)`` before the sigmoid."""
         return self.head(self.features(batch))[..., 0]
+
+
+def _gcnn_trunk(
+    group: Any, cfg: Any, gen: torch.Generator, kw: dict[str, Any], *, separable: bool = False
+) -> tuple[nn.ModuleList, GroupPool, nn.Module]:
+    """Group convolutions after the lift, invariant pooling and the MLP head of a G-CNN.
+
+    ``cfg`` provides ``lift_channels``, ``conv_layers``, ``conv_channels``, ``pool``,
+    ``hidden`` and ``activation``; parameters are drawn from ``gen`` in layer order.
+    """
+    convs = []
+    channels = cfg.lift_channels
+    for _ in range(cfg.conv_layers):
+        convs.append(
+            GroupConv(
+                group,
+                in_channels=channels,
+                out_channels=cfg.conv_channels,
+                separable=separable,
+                seed=gen,
+                **kw,
+            )
+        )
+        channels = cfg.conv_channels
+    head = mlp_head((channels, cfg.hidden, 1), cfg.activation, gen, **kw)
+    return nn.ModuleList(convs), GroupPool(cfg.pool), head
