@@ -63,3 +63,10 @@ def check_even_int(
     if value % 2:
         raise InvalidParameterError(f"{name} must be even, got {value}")
     return value
+
+
+def check_seeds(seeds: object, name: str = "seeds") -> tuple[int, ...]:
+    """A non-empty sequence of non-negative integer seeds, as a tuple."""
+    if not seeds:
+        raise InvalidParameterError(f"{name} must hold at least one seed, got none")
+    return tuple(check_int("seed", s, minimum=0) for s in seeds)  # type: ignore[union-attr]

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn._validation import check_choice, check_even_int, check_int, check_real
+from eqqnn._validation import check_choice, check_even_int, check_int, check_real, check_seeds
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._classical import (
     ClassicalFamily,
@@ -212,10 +212,7 @@ class AugmentationConfig:
         check_int("shots", self.shots, minimum=1)
         check_int("train_size", self.train_size, minimum=2)
         check_int("test_points", self.test_points, minimum=2)
-        if not self.seeds:
-            raise InvalidParameterError("seeds must hold at least one seed, got none")
-        for s in self.seeds:
-            check_int("seed", s, minimum=0)
+        check_seeds(self.seeds)
         check_int("epochs", self.epochs, minimum=1)
         if not self.optimizers or not all(isinstance(o, OptimizerSpec) for o in self.optimizers):
             raise InvalidParameterError(

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn._validation import check_even_int, check_int, check_real
+from eqqnn._validation import check_even_int, check_int, check_real, check_seeds
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._classical import (
     ClassicalFamily,
@@ -177,10 +177,7 @@ class TradeoffConfig:
             check_real("degree", f, minimum=0.0, maximum=1.0)
         check_int("train_size", self.train_size, minimum=2)
         check_int("test_points", self.test_points, minimum=2)
-        if not self.seeds:
-            raise InvalidParameterError("seeds must hold at least one seed, got none")
-        for s in self.seeds:
-            check_int("seed", s, minimum=0)
+        check_seeds(self.seeds)
         check_int("epochs", self.epochs, minimum=1)
         check_real("lr", self.lr, minimum=0.0, allow_equal=False)
         check_int("probe_states", self.probe_states, minimum=1)
