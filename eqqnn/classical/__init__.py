@@ -38,7 +38,6 @@ from eqqnn.classical._models import (
     VectorNet,
     VectorNetConfig,
 )
-from eqqnn.classical._real_irreps import RealSpinIrrep, real_basis_change
 from eqqnn.classical._steerable import (
     NormActivation,
     VectorGate,
@@ -47,6 +46,7 @@ from eqqnn.classical._steerable import (
     pair_invariants,
     shot_mean,
 )
+from eqqnn.symmetry import RealSpinIrrep, real_basis_change
 
 __all__ = [
     "SNAPSHOT_SCALE",

@@ -38,6 +38,7 @@ from eqqnn.symmetry._qubits import (
     permutation_operator,
     total_spin_operators,
 )
+from eqqnn.symmetry._real_irreps import RealSpinIrrep, real_basis_change
 from eqqnn.symmetry._representations import (
     DirectSum,
     Dual,
@@ -78,6 +79,7 @@ __all__ = [
     "MatrixRepresentation",
     "OuterProduct",
     "PermutationRepresentation",
+    "RealSpinIrrep",
     "RegularRepresentation",
     "Representation",
     "SO3Vector",
@@ -108,6 +110,7 @@ __all__ = [
     "project_onto_span",
     "qubit_representation",
     "qubit_to_sector",
+    "real_basis_change",
     "same_span",
     "sector_ground_states",
     "sector_to_qubit",

@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 
 from eqqnn.errors import InvalidParameterError
-from eqqnn.symmetry import SpinIrrep
-from eqqnn.symmetry._representations import Representation
+from eqqnn.symmetry._representations import Representation, SpinIrrep
 
 __all__ = ["RealSpinIrrep", "real_basis_change"]
 
