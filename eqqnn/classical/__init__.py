@@ -7,6 +7,8 @@
   snapshots and their product;
 * vector-feature (steerable) layers for per-site SO(3) vectors (:class:`VectorLinear`,
   :class:`VectorGate`, :class:`NormActivation`, :func:`pair_invariants`);
+* approximately / partially equivariant layers (:class:`RelaxedGroupConv`,
+  :class:`ResidualPathway`, :class:`LearnedDegreeLinear`, :class:`GroupMixtureLinear`);
 * non-equivariant baselines and data augmentation by a group (:func:`augment`);
 * complete classifiers with the common model interface (:class:`ShadowGCNN`,
   :class:`VectorNet`, :class:`CorrelatorGCNN`, :class:`MLPClassifier`,
@@ -38,6 +40,13 @@ from eqqnn.classical._models import (
     VectorNet,
     VectorNetConfig,
 )
+from eqqnn.classical._relaxed import (
+    GroupMixtureLinear,
+    LearnedDegreeLinear,
+    RelaxedGroupConv,
+    ResidualPathway,
+    generated_subgroup,
+)
 from eqqnn.classical._steerable import (
     NormActivation,
     VectorGate,
@@ -58,13 +67,17 @@ __all__ = [
     "EquivariantBasis",
     "EquivariantLinear",
     "GroupConv",
+    "GroupMixtureLinear",
     "GroupPool",
     "GroupTable",
+    "LearnedDegreeLinear",
     "LiftingConv",
     "MLPClassifier",
     "MLPConfig",
     "NormActivation",
     "RealSpinIrrep",
+    "RelaxedGroupConv",
+    "ResidualPathway",
     "ShadowGCNN",
     "ShadowGCNNConfig",
     "VectorGate",
@@ -78,6 +91,7 @@ __all__ = [
     "chain_octahedral_group",
     "clear_basis_cache",
     "correlator_representation",
+    "generated_subgroup",
     "group_table",
     "mean_pair_invariants",
     "pair_invariants",

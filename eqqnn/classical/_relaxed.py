@@ -1,0 +1,750 @@
+r"""Approximate and partial equivariance for the classical layers.
+
+Four ways to let a layer leave exact :math:`G`-equivariance in a controlled, learnable
+way, each starting *exactly* equivariant (the classical counterparts of the relaxed
+EQCNN, the [G]-mixed layers and the learned degree of the quantum side):
+
+* :class:`RelaxedGroupConv` — relaxed group convolution (Wang et al., arXiv 2201.11969):
+  :math:`L` filter banks combined with weights :math:`w_l(g)` per output group element,
+  equal over :math:`g` at initialisation;
+* :class:`ResidualPathway` — residual pathway prior (Finzi et al., arXiv 2112.01388):
+  an equivariant layer plus a free linear map of the same shape, started at zero, with a
+  much stronger L2 prior on the free part;
+* :class:`LearnedDegreeLinear` — learned degree of equivariance (Veefkind & Cesa,
+  arXiv 2406.03946): a free weight partially twirled by a class-function measure
+  :math:`\mu = \sum_\sigma f_\sigma d_\sigma \overline{\chi_\sigma}/|G|`,
+  :math:`f_\sigma = \tanh a_\sigma`, which keeps the fraction :math:`f_\sigma` of every
+  isotypic component (:func:`eqqnn.symmetry.partial_twirl`);
+* :class:`GroupMixtureLinear` — [G]-mixed layer (Maile et al., arXiv 2210.05484): a
+  softmax mixture of layers twirled over a chain of subgroups :math:`G \supset H_1
+  \supset \dots \supset \{e\}`.
+
+Every twirl here is the *measure twirl* of the symmetry core,
+
+.. math:: \mathcal T_\mu[W] = \sum_{g \in G} \mu(g)\, \rho_{out}(g)\, W\, \rho_{in}(g)^{T},
+
+(:func:`eqqnn.symmetry.measure_twirl`), evaluated in torch on the representation
+matrices of :meth:`GroupTable.real_matrices` so that gradients flow to :math:`W` and to
+:math:`\mu`.  Its cost is :math:`|G|\, c_{out} c_{in} d_{out} d_{in} (d_{out} + d_{in})`
+per forward pass; layers refuse sizes whose intermediate
+:math:`|G| c_{out} c_{in} d_{out} d_{in}` exceeds ``MAX_TWIRL_SIZE`` entries (use
+:class:`RelaxedGroupConv` on regular representations of large groups).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from eqqnn._validation import check_int, check_real
+from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
+from eqqnn.classical._gcnn import GroupConv, LiftingConv, _check_input
+from eqqnn.classical._group_tables import GroupTable, group_table
+from eqqnn.classical._linear import EquivariantLinear
+from eqqnn.errors import (
+    DimensionError,
+    GroupElementError,
+    InvalidParameterError,
+    ProblemTooLargeError,
+    RepresentationError,
+)
+from eqqnn.symmetry import (
+    Group,
+    Representation,
+    character_table,
+    isotypic_measures,
+)
+
+__all__ = [
+    "GroupMixtureLinear",
+    "LearnedDegreeLinear",
+    "RelaxedGroupConv",
+    "ResidualPathway",
+    "generated_subgroup",
+]
+
+#: Largest intermediate ``|G| c_out c_in d_out d_in`` of a torch measure twirl.
+MAX_TWIRL_SIZE = 2**25
+
+
+def _twirl_stack(v: torch.Tensor, rho_out: torch.Tensor, rho_in: torch.Tensor | None):
+    r""":math:`\sum_g \rho_{out}(g) V(g) \rho_{in}(g)^T` for ``V`` of shape ``(|G|, ..., a, b)``.
+
+    ``rho_in=None`` skips the right factor (vectors: ``b = 1``).
+    """
+    order = v.shape[0]
+    mid = v.shape[1:-2]
+    flat = v.reshape(order, -1, *v.shape[-2:])
+    t = rho_out[:, None] @ flat
+    if rho_in is not None:
+        t = t @ rho_in.transpose(-1, -2)[:, None]
+    return t.sum(0).reshape(*mid, *t.shape[-2:])
+
+
+def _twirl(
+    w: torch.Tensor, mu: torch.Tensor, rho_out: torch.Tensor, rho_in: torch.Tensor | None
+) -> torch.Tensor:
+    r""":math:`\sum_g \mu(g) \rho_{out}(g) W \rho_{in}(g)^T` for ``W`` of shape ``(..., a, b)``."""
+    v = mu.reshape(-1, *([1] * w.ndim)) * w
+    return _twirl_stack(v, rho_out, rho_in)
+
+
+def _check_rep(rep: object, name: str) -> Representation:
+    if not isinstance(rep, Representation):
+        raise RepresentationError(f"{name} must be a Representation, got {rep!r}")
+    if not rep.is_real:
+        raise RepresentationError(
+            f"{name} = {rep!r} is not real; classical layers need orthogonal representations"
+        )
+    return rep
+
+
+def _check_x(x: object, shape: tuple[int, int], name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise InvalidParameterError(f"{name} expects a torch.Tensor, got {type(x).__name__}")
+    if x.ndim < 2 or tuple(x.shape[-2:]) != shape:
+        raise DimensionError(
+            f"{name} expects inputs of shape (..., {shape[0]}, {shape[1]}) (channels, "
+            f"representation dimension), got {tuple(x.shape)}"
+        )
+    return x
+
+
+class _PairTwirl(nn.Module):
+    """Shared setup: two real representations of one finite group as torch buffers."""
+
+    def __init__(
+        self,
+        rep_in: Representation,
+        rep_out: Representation,
+        in_channels: int,
+        out_channels: int,
+        dtype: torch.dtype,
+        device: torch.device | str | None,
+        what: str,
+    ) -> None:
+        super().__init__()
+        self.rep_in, self.rep_out = _check_rep(rep_in, "rep_in"), _check_rep(rep_out, "rep_out")
+        if rep_in.group != rep_out.group:
+            raise RepresentationError(
+                f"rep_in and rep_out act on different groups: {rep_in.group!r} and "
+                f"{rep_out.group!r}"
+            )
+        self.table: GroupTable = group_table(rep_in.group)
+        self.in_channels = check_int("in_channels", in_channels, minimum=1)
+        self.out_channels = check_int("out_channels", out_channels, minimum=1)
+        size = self.table.order * self.in_channels * self.out_channels * rep_in.dim * rep_out.dim
+        if size > MAX_TWIRL_SIZE:
+            raise ProblemTooLargeError(
+                f"{what} twirls a ({self.out_channels}, {self.in_channels}, {rep_out.dim}, "
+                f"{rep_in.dim}) weight over |G| = {self.table.order} elements: {size} entries "
+                f"exceed MAX_TWIRL_SIZE = {MAX_TWIRL_SIZE}; use fewer channels or smaller "
+                "representations (RelaxedGroupConv for regular representations)"
+            )
+        for name, rep in (("rho_in", rep_in), ("rho_out", rep_out)):
+            mats = torch.from_numpy(self.table.real_matrices(rep))
+            self.register_buffer(name, mats.to(dtype=dtype, device=device))
+
+    @property
+    def group(self) -> Group:
+        """The group."""
+        return self.table.group
+
+    def _flatten(self, w: torch.Tensor) -> torch.Tensor:
+        """``(o, c, d_out, d_in)`` to the dense channel-major ``(o d_out, c d_in)``."""
+        o, c = self.out_channels, self.in_channels
+        return w.permute(0, 2, 1, 3).reshape(o * self.rep_out.dim, c * self.rep_in.dim)
+
+    def _apply(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None):
+        lead = x.shape[:-2]
+        y = x.reshape(*lead, -1) @ weight.T
+        y = y.reshape(*lead, self.out_channels, self.rep_out.dim)
+        return y if bias is None else y + bias
+
+    def _init_weight(
+        self, gen: torch.Generator, gain: float, dtype: torch.dtype, device: Any
+    ) -> torch.Tensor:
+        r"""Equivariant part as :class:`EquivariantLinear`, the rest with the free scale.
+
+        :math:`W = s_{eq}\, \mathcal T_G[Z_1] + s_{free} (1 - \mathcal T_G)[Z_2]`,
+        :math:`s_{eq} = \mathrm{gain}\sqrt{d_{out}/(k c_{in})}` (``k`` equivariant maps),
+        :math:`s_{free} = \mathrm{gain}/\sqrt{c_{in} d_{in}}`.
+        """
+        shape = (self.out_channels, self.in_channels, self.rep_out.dim, self.rep_in.dim)
+        z1 = normal(shape, 1.0, gen, dtype=torch.float64, device=None)
+        z2 = normal(shape, 1.0, gen, dtype=torch.float64, device=None)
+        rho_in, rho_out = self.rho_in.double().cpu(), self.rho_out.double().cpu()
+        uniform = torch.full((self.table.order,), 1.0 / self.table.order, dtype=torch.float64)
+        chi_in = torch.diagonal(rho_in, dim1=-2, dim2=-1).sum(-1)
+        chi_out = torch.diagonal(rho_out, dim1=-2, dim2=-1).sum(-1)
+        k = round(float((chi_in * chi_out).mean()))
+        s_eq = gain * math.sqrt(self.rep_out.dim / max(1, k) / self.in_channels)
+        s_free = gain / math.sqrt(self.in_channels * self.rep_in.dim)
+        eq1 = _twirl(z1, uniform, rho_out, rho_in)
+        w = s_eq * eq1 + s_free * (z2 - _twirl(z2, uniform, rho_out, rho_in))
+        return w.to(dtype=dtype, device=device)
+
+    def _nonequivariant_norm(self, w: torch.Tensor) -> torch.Tensor:
+        r""":math:`\|W - \mathcal T_G[W]\|_F` of a ``(o, c, d_out, d_in)`` weight."""
+        uniform = torch.full(
+            (self.table.order,), 1.0 / self.table.order, dtype=w.dtype, device=w.device
+        )
+        return torch.linalg.vector_norm(w - _twirl(w, uniform, self.rho_out, self.rho_in))
+
+
+class LearnedDegreeLinear(_PairTwirl):
+    r"""A linear layer with a learned degree of equivariance per irrep (Veefkind & Cesa).
+
+    .. math:: W_{\text{eff}} = \mathcal T_\mu[W] = \sum_g \mu(g)\, \rho_{out}(g)\, W\,
+              \rho_{in}(g)^T = \sum_\sigma f_\sigma P_\sigma[W], \qquad
+              \mu = \sum_\sigma f_\sigma \frac{d_\sigma}{|G|} \overline{\chi_\sigma},
+
+    with :math:`f_{\text{trivial}} = 1` fixed and :math:`f_\sigma = \tanh a_\sigma` for every
+    nontrivial real irrep type :math:`\sigma` (conjugate pairs tied,
+    :attr:`eqqnn.symmetry.CharacterTable.real_types`).  :math:`P_\sigma` projects onto the
+    :math:`\sigma`-isotypic component of the action :math:`W \mapsto \rho_{out}(g) W
+    \rho_{in}(g)^{-1}`.  At :math:`a = 0` the layer is exactly equivariant (the
+    :math:`G`-twirl of :math:`W`), and :math:`\partial W_{\text{eff}} / \partial a_\sigma =
+    P_\sigma[W] \ne 0`.  The free bias :math:`b \in \mathbb R^{c_{out} \times d_{out}}` is
+    twirled by the same measure under :math:`\rho_{out}`.  The mirror of
+    :class:`eqqnn.models.LearnedDegree` (spin components of SU(2) generators).
+
+    Parameters
+    ----------
+    rep_in, rep_out
+        Real representations of a finite group (or a direct product of finite groups).
+    in_channels, out_channels
+        Numbers of copies.
+    bias
+        Add the (partially twirled) bias, zero at initialisation.
+    seed, gain, dtype, device
+        The equivariant part of :math:`W` starts distributed as the weights of
+        :class:`EquivariantLinear`, the rest with variance
+        :math:`\mathrm{gain}^2/(c_{in} d_{in})`.
+
+    Inputs ``(..., in_channels, d_in)``; outputs ``(..., out_channels, d_out)``.
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import MatrixRepresentation, octahedral_group
+    >>> from eqqnn.testing import assert_equivariant
+    >>> rep = MatrixRepresentation(octahedral_group())
+    >>> layer = LearnedDegreeLinear(rep, rep, dtype=torch.float64)
+    >>> layer.labels, layer.degrees().tolist()
+    (('1a', '1b', '2a', '3a', '3b'), [1.0, 0.0, 0.0, 0.0, 0.0])
+    >>> err = assert_equivariant(lambda x: layer(x[:, None])[:, 0].detach(), rep, rep,
+    ...                          torch.randn(4, 3, dtype=torch.float64))
+    """
+
+    def __init__(
+        self,
+        rep_in: Representation,
+        rep_out: Representation,
+        *,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        bias: bool = True,
+        seed: int | torch.Generator = 0,
+        gain: float = 1.0,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ) -> None:
+        dtype = check_float_dtype(dtype)
+        super().__init__(
+            rep_in, rep_out, in_channels, out_channels, dtype, device, "LearnedDegreeLinear"
+        )
+        gain = check_real("gain", gain, minimum=0.0)
+        table = character_table(self.group)
+        self.labels: tuple[str, ...] = table.real_type_labels
+        """Label of each real irrep type (the entries of :meth:`degrees`)."""
+        measures = torch.from_numpy(isotypic_measures(self.group, real=True))
+        self.register_buffer("measures", measures.to(dtype=dtype, device=device))
+        self.weight = nn.Parameter(self._init_weight(as_torch_generator(seed), gain, dtype, device))
+        self.bias = (
+            nn.Parameter(torch.zeros(self.out_channels, rep_out.dim, dtype=dtype, device=device))
+            if bias
+            else None
+        )
+        self.logits = nn.Parameter(torch.zeros(len(self.labels) - 1, dtype=dtype, device=device))
+
+    def degrees(self) -> torch.Tensor:
+        r"""``(n_types,)`` factors :math:`f_\sigma`, entry 0 (trivial) fixed at 1 (see
+        :attr:`labels`)."""
+        one = torch.ones(1, dtype=self.logits.dtype, device=self.logits.device)
+        return torch.cat([one, torch.tanh(self.logits)])
+
+    def degree_dict(self) -> dict[str, float]:
+        """The degrees as ``{label: f}`` (detached floats, for logging)."""
+        return dict(zip(self.labels, self.degrees().detach().cpu().tolist(), strict=True))
+
+    def measure(self) -> torch.Tensor:
+        r"""``(|G|,)`` class-function measure :math:`\mu(g)` (flat group indexing)."""
+        return self.degrees() @ self.measures
+
+    def effective_weight(self) -> torch.Tensor:
+        r"""``(c_out, c_in, d_out, d_in)`` partially twirled weight :math:`\mathcal T_\mu[W]`."""
+        return _twirl(self.weight, self.measure(), self.rho_out, self.rho_in)
+
+    def full_weight(self) -> torch.Tensor:
+        """The dense ``(c_out * d_out, c_in * d_in)`` matrix of the layer (channel-major)."""
+        return self._flatten(self.effective_weight())
+
+    def bias_vector(self) -> torch.Tensor | None:
+        r"""The ``(c_out, d_out)`` bias :math:`\sum_g \mu(g) \rho_{out}(g) b`, or None."""
+        if self.bias is None:
+            return None
+        return _twirl(self.bias[..., None], self.measure(), self.rho_out, None)[..., 0]
+
+    def relaxation(self) -> torch.Tensor:
+        r""":math:`\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F`: zero iff equivariant."""
+        return self._nonequivariant_norm(self.effective_weight())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the layer to ``(..., in_channels, d_in)``."""
+        _check_x(x, (self.in_channels, self.rep_in.dim), "LearnedDegreeLinear")
+        mu = self.measure()
+        w = self._flatten(_twirl(self.weight, mu, self.rho_out, self.rho_in))
+        b = None if self.bias is None else _twirl(self.bias[..., None], mu, self.rho_out, None)
+        return self._apply(x, w, None if b is None else b[..., 0])
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.rep_in!r} -> {self.rep_out!r}, channels {self.in_channels} -> "
+            f"{self.out_channels}, degrees over {list(self.labels)}, bias={self.bias is not None}"
+        )
+
+
+def generated_subgroup(group: Group, generators: Sequence[Any]) -> np.ndarray:
+    r"""Sorted flat indices of the subgroup :math:`\langle s_1, \dots, s_k \rangle`.
+
+    Generators are flat indices (:class:`GroupTable` indexing) or, for a direct product,
+    tuples of factor elements.  An empty list gives the trivial subgroup ``[0]``.
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import cyclic_group
+    >>> generated_subgroup(cyclic_group(6), [2]).tolist()
+    [0, 2, 4]
+    """
+    table = group_table(group)
+    gens = []
+    for s in generators:
+        if isinstance(s, tuple):
+            gens.extend(table.flat_index(s).tolist())
+        else:
+            gens.append(check_int("generator", s, minimum=0, maximum=table.order - 1))
+    members = {0}
+    frontier = [0]
+    while frontier:
+        new = []
+        for h in frontier:
+            for s in gens:
+                p = int(table.cayley[s, h])
+                if p not in members:
+                    members.add(p)
+                    new.append(p)
+        frontier = new
+    return np.array(sorted(members), dtype=np.int64)
+
+
+def _check_subgroup(table: GroupTable, elements: object, index: int) -> np.ndarray:
+    try:
+        h = np.unique(np.asarray(elements, dtype=np.int64).reshape(-1))
+    except (TypeError, ValueError) as err:
+        raise GroupElementError(
+            f"subgroups[{index}] must be a sequence of flat element indices, got {elements!r}"
+        ) from err
+    if h.size == 0 or h.min() < 0 or h.max() >= table.order:
+        raise GroupElementError(
+            f"subgroups[{index}] must hold flat indices in [0, {table.order}), got {h.tolist()}"
+        )
+    products = np.unique(table.cayley[np.ix_(h, h)])
+    if h[0] != 0 or not np.isin(products, h).all():
+        raise InvalidParameterError(
+            f"subgroups[{index}] = {h.tolist()} is not a subgroup of {table.group!r} (it must "
+            "contain the identity 0 and be closed under products; build it with "
+            "generated_subgroup)"
+        )
+    return h
+
+
+class GroupMixtureLinear(_PairTwirl):
+    r"""A [G]-mixed linear layer (Maile et al.): a softmax mixture over a subgroup chain.
+
+    .. math:: W_{\text{eff}} = \sum_{k} \mathrm{softmax}(\beta)_k\,
+              \mathcal T_{H_k}[W_k], \qquad
+              \mathcal T_H[W] = \frac{1}{|H|}\sum_{h \in H} \rho_{out}(h)\, W \rho_{in}(h)^T,
+
+    over :math:`H_0 = G`, the given ``subgroups`` and (with ``trivial=True``) the trivial
+    group :math:`\{e\}` (a free layer).  :math:`\mathcal T_{H}[W]` is
+    :math:`H`-equivariant; the mixture is :math:`G`-equivariant when all weight sits on
+    :math:`G`.  The bias is mixed the same way under :math:`\rho_{out}`.
+
+    With ``shared_weight=False`` (default) each branch has its own weight and the branches
+    :math:`k \ge 1` start at zero: the layer starts exactly :math:`G`-equivariant with
+    uniform :math:`\beta` and non-zero gradients for every branch.  With
+    ``shared_weight=True`` one weight :math:`W` is used by every branch (fewer
+    parameters; then the layer is only :math:`G`-equivariant when
+    :math:`\mathrm{softmax}(\beta)_0 = 1`, see ``init_logits``).
+
+    Parameters
+    ----------
+    rep_in, rep_out
+        Real representations of a finite group (or a direct product of finite groups).
+    subgroups
+        Intermediate subgroups, each a sequence of flat element indices (see
+        :func:`generated_subgroup`).
+    trivial
+        Append the trivial subgroup (a fully free branch).
+    shared_weight
+        One weight for every branch.
+    init_logits
+        Initial :math:`\beta` (default zeros: uniform mixture).
+    in_channels, out_channels, bias, seed, gain, dtype, device
+        As in :class:`LearnedDegreeLinear` (the full-group branch starts like it).
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import PermutationRepresentation, dihedral_group
+    >>> rep = PermutationRepresentation(dihedral_group(4))
+    >>> rotations = generated_subgroup(rep.group, [1])
+    >>> layer = GroupMixtureLinear(rep, rep, subgroups=[rotations])
+    >>> layer.subgroup_orders, [round(w, 3) for w in layer.mixture_weights().tolist()]
+    ((8, 4, 1), [0.333, 0.333, 0.333])
+    """
+
+    def __init__(
+        self,
+        rep_in: Representation,
+        rep_out: Representation,
+        *,
+        subgroups: Sequence[Sequence[int]] = (),
+        trivial: bool = True,
+        shared_weight: bool = False,
+        init_logits: Sequence[float] | None = None,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        bias: bool = True,
+        seed: int | torch.Generator = 0,
+        gain: float = 1.0,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ) -> None:
+        dtype = check_float_dtype(dtype)
+        super().__init__(
+            rep_in, rep_out, in_channels, out_channels, dtype, device, "GroupMixtureLinear"
+        )
+        gain = check_real("gain", gain, minimum=0.0)
+        if isinstance(subgroups, (str, bytes)) or not isinstance(subgroups, Sequence):
+            raise InvalidParameterError(
+                f"subgroups must be a sequence of subgroups (flat index lists), got {subgroups!r}"
+            )
+        chain = [np.arange(self.table.order)]
+        chain += [_check_subgroup(self.table, h, i) for i, h in enumerate(subgroups)]
+        if trivial:
+            chain.append(np.zeros(1, dtype=np.int64))
+        if len(chain) < 2:
+            raise InvalidParameterError(
+                "GroupMixtureLinear needs at least two branches (the full group and a "
+                "subgroup or trivial=True)"
+            )
+        self.subgroups: tuple[np.ndarray, ...] = tuple(chain)
+        """The branches' subgroups as flat element indices, the full group first."""
+        measures = np.zeros((len(chain), self.table.order))
+        for k, h in enumerate(chain):
+            measures[k, h] = 1.0 / len(h)
+        self.register_buffer("measures", torch.from_numpy(measures).to(dtype=dtype, device=device))
+        self.shared_weight = bool(shared_weight)
+        gen = as_torch_generator(seed)
+        first = self._init_weight(gen, gain, dtype, device)
+        if self.shared_weight:
+            self.weight = nn.Parameter(first)
+        else:
+            rest = torch.zeros((len(chain) - 1, *first.shape), dtype=dtype, device=device)
+            self.weight = nn.Parameter(torch.cat([first[None], rest]))
+        n_bias = 1 if self.shared_weight else len(chain)
+        self.bias = (
+            nn.Parameter(
+                torch.zeros(n_bias, self.out_channels, rep_out.dim, dtype=dtype, device=device)
+            )
+            if bias
+            else None
+        )
+        if init_logits is None:
+            logits = torch.zeros(len(chain), dtype=dtype, device=device)
+        else:
+            logits = torch.as_tensor(
+                [check_real("init_logits", v) for v in init_logits], dtype=dtype, device=device
+            )
+            if logits.shape != (len(chain),):
+                raise DimensionError(
+                    f"init_logits must hold one value per branch ({len(chain)}: the full "
+                    f"group, {len(subgroups)} subgroups"
+                    f"{', trivial' if trivial else ''}), got {len(logits)}"
+                )
+        self.logits = nn.Parameter(logits)
+
+    @property
+    def subgroup_orders(self) -> tuple[int, ...]:
+        """Orders :math:`|H_k|` of the branches."""
+        return tuple(len(h) for h in self.subgroups)
+
+    def mixture_weights(self) -> torch.Tensor:
+        r"""``(n_branches,)`` architecture weights :math:`\mathrm{softmax}(\beta)`."""
+        return torch.softmax(self.logits, dim=0)
+
+    def _mix(self, params: torch.Tensor, vector: bool) -> torch.Tensor:
+        m = self.mixture_weights()[:, None] * self.measures  # (k, |G|)
+        rho_in = None if vector else self.rho_in
+        if self.shared_weight:
+            return _twirl(params[0] if vector else params, m.sum(0), self.rho_out, rho_in)
+        v = torch.einsum("kg,k...->g...", m, params)
+        return _twirl_stack(v, self.rho_out, rho_in)
+
+    def effective_weight(self) -> torch.Tensor:
+        """``(c_out, c_in, d_out, d_in)`` mixed weight."""
+        return self._mix(self.weight, vector=False)
+
+    def full_weight(self) -> torch.Tensor:
+        """The dense ``(c_out * d_out, c_in * d_in)`` matrix of the layer (channel-major)."""
+        return self._flatten(self.effective_weight())
+
+    def bias_vector(self) -> torch.Tensor | None:
+        """The ``(c_out, d_out)`` mixed bias, or None."""
+        if self.bias is None:
+            return None
+        return self._mix(self.bias[..., None], vector=True)[..., 0]
+
+    def relaxation(self) -> torch.Tensor:
+        r""":math:`\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F`: zero iff equivariant."""
+        return self._nonequivariant_norm(self.effective_weight())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the layer to ``(..., in_channels, d_in)``."""
+        _check_x(x, (self.in_channels, self.rep_in.dim), "GroupMixtureLinear")
+        return self._apply(x, self.full_weight(), self.bias_vector())
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.rep_in!r} -> {self.rep_out!r}, channels {self.in_channels} -> "
+            f"{self.out_channels}, subgroup orders {list(self.subgroup_orders)}, "
+            f"shared_weight={self.shared_weight}, bias={self.bias is not None}"
+        )
+
+
+class RelaxedGroupConv(nn.Module):
+    r"""Relaxed group convolution (Wang et al. 2022) on a finite group.
+
+    .. math:: y_o(g) = \sum_{l=1}^{L} w_l(g) \sum_{c}\sum_{h \in G}
+              \psi_{l,oc}(g^{-1}h)\, x_c(h) + b_o
+
+    :math:`L` filter banks :math:`\psi_l` combined with relaxed weights :math:`w_l(g)` per
+    output group element.  When :math:`w_l(g) = w_l` does not depend on :math:`g` the layer
+    is the :class:`GroupConv` with kernel :math:`\sum_l w_l \psi_l`, exactly equivariant
+    for the regular representation; :math:`w = 1` at initialisation.  :meth:`penalty`
+    measures the spread of :math:`w` over the group,
+
+    .. math:: R(w) = \sum_{l, g} \big(w_l(g) - \bar w_l\big)^2, \qquad
+              \bar w_l = \frac{1}{|G|}\sum_g w_l(g),
+
+    zero exactly at the equivariant weights (Wang et al. penalize differences of
+    :math:`w` between neighbouring elements; on a finite group both vanish on the same set).
+
+    Parameters
+    ----------
+    group
+        A finite group or a direct product of finite groups.
+    in_channels, out_channels
+        Channels.
+    n_filters
+        Number :math:`L` of filter banks.
+    bias
+        Per-channel constant (invariant).
+    seed, gain, dtype, device
+        Each bank starts with variance :math:`\mathrm{gain}^2/(L c_{in} |G|)` per entry, so
+        the equivalent :class:`GroupConv` kernel has the usual variance.
+
+    Inputs and outputs ``(..., channels, |G|)``.
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import dihedral_group
+    >>> conv = RelaxedGroupConv(dihedral_group(4), in_channels=2, out_channels=3)
+    >>> conv(torch.randn(5, 2, 8)).shape, conv.relaxation().item()
+    (torch.Size([5, 3, 8]), 0.0)
+    """
+
+    def __init__(
+        self,
+        group: Group,
+        *,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        n_filters: int = 2,
+        bias: bool = True,
+        seed: int | torch.Generator = 0,
+        gain: float = 1.0,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        dtype = check_float_dtype(dtype)
+        self.table = group_table(group)
+        self.in_channels = check_int("in_channels", in_channels, minimum=1)
+        self.out_channels = check_int("out_channels", out_channels, minimum=1)
+        self.n_filters = check_int("n_filters", n_filters, minimum=1)
+        gain = check_real("gain", gain, minimum=0.0)
+        order = self.table.order
+        index = np.ascontiguousarray(self.table.cayley[self.table.inverse])  # g^{-1} h
+        self.register_buffer("index", torch.from_numpy(index).to(device))
+        std = gain / math.sqrt(self.n_filters * self.in_channels * order)
+        shape = (self.n_filters, self.out_channels, self.in_channels, order)
+        self.kernel = nn.Parameter(
+            normal(shape, std, as_torch_generator(seed), dtype=dtype, device=device)
+        )
+        self.relaxed_weights = nn.Parameter(
+            torch.ones(self.n_filters, order, dtype=dtype, device=device)
+        )
+        self.bias = (
+            nn.Parameter(torch.zeros(self.out_channels, dtype=dtype, device=device))
+            if bias
+            else None
+        )
+
+    @property
+    def group(self) -> Group:
+        """The group."""
+        return self.table.group
+
+    def full_weight(self) -> torch.Tensor:
+        """Dense ``(c_out * |G|, c_in * |G|)`` matrix of the layer."""
+        w = self.kernel[..., self.index]  # (l, o, c, g, h)
+        w = torch.einsum("lg,locgh->ogch", self.relaxed_weights, w)
+        order = self.table.order
+        return w.reshape(self.out_channels * order, self.in_channels * order)
+
+    def penalty(self) -> torch.Tensor:
+        r""":math:`\sum_{l,g} (w_l(g) - \bar w_l)^2` (differentiable)."""
+        w = self.relaxed_weights
+        return ((w - w.mean(dim=1, keepdim=True)) ** 2).sum()
+
+    def relaxation(self) -> torch.Tensor:
+        r"""Root-mean-square spread of :math:`w_l(g)` over :math:`g`: zero iff equivariant
+        weights."""
+        return torch.sqrt(self.penalty() / self.relaxed_weights.numel())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Convolve ``(..., in_channels, |G|)`` into ``(..., out_channels, |G|)``."""
+        _check_input(x, self.in_channels, self.table.order, "RelaxedGroupConv", "group elements")
+        lead = x.shape[:-2]
+        y = x.reshape(*lead, -1) @ self.full_weight().T
+        y = y.reshape(*lead, self.out_channels, self.table.order)
+        return y if self.bias is None else y + self.bias[:, None]
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.group!r} (|G| = {self.table.order}), channels {self.in_channels} -> "
+            f"{self.out_channels}, filter banks {self.n_filters}"
+        )
+
+
+_EQUIVARIANT_TYPES = (EquivariantLinear, GroupConv, LiftingConv)
+
+
+class ResidualPathway(nn.Module):
+    r"""Residual pathway prior (Finzi et al. 2021): an equivariant layer plus a free one.
+
+    .. math:: y = f_{\text{eq}}(x) + W_{\text{free}}\, x + b_{\text{free}}, \qquad
+              R = \lambda_{\text{eq}} \|\theta_{\text{eq}}\|^2
+                + \lambda_{\text{free}} \|\theta_{\text{free}}\|^2 ,
+
+    :math:`W_{\text{free}}` a dense map of the same input and output shape as the wrapped
+    equivariant layer, zero at initialisation (the layer starts exactly equivariant).
+    The prior :math:`R` (:meth:`penalty`, add it to the loss) is much stronger on the free
+    part (:math:`\lambda_{\text{free}} \gg \lambda_{\text{eq}}`), so the free pathway
+    only grows where the data pay for the broken symmetry.
+
+    Parameters
+    ----------
+    module
+        An :class:`EquivariantLinear`, :class:`GroupConv` or :class:`LiftingConv`.
+    eq_weight, free_weight
+        :math:`\lambda_{\text{eq}}, \lambda_{\text{free}}` (defaults ``1e-4`` and ``1e-1``).
+    bias
+        Add a free bias (zero at initialisation).
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import cyclic_group
+    >>> layer = ResidualPathway(GroupConv(cyclic_group(4), in_channels=2, out_channels=3))
+    >>> layer(torch.randn(5, 2, 4)).shape, layer.relaxation().item()
+    (torch.Size([5, 3, 4]), 0.0)
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        *,
+        eq_weight: float = 1e-4,
+        free_weight: float = 1e-1,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if not isinstance(module, _EQUIVARIANT_TYPES):
+            raise InvalidParameterError(
+                "ResidualPathway wraps an EquivariantLinear, GroupConv or LiftingConv, got "
+                f"{type(module).__name__}"
+            )
+        self.eq_weight = check_real("eq_weight", eq_weight, minimum=0.0)
+        self.free_weight = check_real("free_weight", free_weight, minimum=0.0)
+        self.equivariant = module
+        w = module.full_weight().detach()
+        self.in_channels, self.out_channels = module.in_channels, module.out_channels
+        self.in_dim = w.shape[1] // self.in_channels
+        self.out_dim = w.shape[0] // self.out_channels
+        self.free = nn.Parameter(torch.zeros_like(w))
+        self.free_bias = (
+            nn.Parameter(
+                torch.zeros(self.out_channels, self.out_dim, dtype=w.dtype, device=w.device)
+            )
+            if bias
+            else None
+        )
+
+    def free_parameters(self) -> list[nn.Parameter]:
+        """The parameters of the free pathway."""
+        return [self.free] + ([] if self.free_bias is None else [self.free_bias])
+
+    def penalty(self) -> torch.Tensor:
+        r""":math:`\lambda_{eq}\|\theta_{eq}\|^2 + \lambda_{free}\|\theta_{free}\|^2`."""
+        eq = sum((p**2).sum() for p in self.equivariant.parameters())
+        free = sum((p**2).sum() for p in self.free_parameters())
+        return self.eq_weight * eq + self.free_weight * free
+
+    def relaxation(self) -> torch.Tensor:
+        r""":math:`\|\theta_{\text{free}}\|`: zero iff the layer is the equivariant one."""
+        return torch.sqrt(sum((p**2).sum() for p in self.free_parameters()))
+
+    def full_weight(self) -> torch.Tensor:
+        """Dense ``(c_out * d_out, c_in * d_in)`` matrix: equivariant plus free."""
+        return self.equivariant.full_weight() + self.free
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(..., in_channels, d_in)`` to ``(..., out_channels, d_out)``."""
+        _check_x(x, (self.in_channels, self.in_dim), "ResidualPathway")
+        lead = x.shape[:-2]
+        y = self.equivariant(x)
+        free = (x.reshape(*lead, -1) @ self.free.T).reshape(*lead, self.out_channels, -1)
+        y = y + free
+        return y if self.free_bias is None else y + self.free_bias
+
+    def extra_repr(self) -> str:
+        return (
+            f"free {tuple(self.free.shape)}, eq_weight={self.eq_weight:g}, "
+            f"free_weight={self.free_weight:g}"
+        )
