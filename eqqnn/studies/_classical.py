@@ -37,6 +37,7 @@ from eqqnn.errors import InvalidParameterError
 
 __all__ = [
     "ClassicalFamily",
+    "OctahedralRotation",
     "ShadowRotation",
     "classical_invariance_error",
     "default_classical_families",
@@ -83,6 +84,37 @@ class ShadowRotation:
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         r = torch.as_tensor(_rotation_matrices(SU2().sample(seed, inputs.shape[0])))
         return rotate_snapshots(inputs, r)
+
+
+@dataclass(frozen=True)
+class OctahedralRotation:
+    r"""Augmentation of snapshot tensors by one seeded element :math:`o_b` of the octahedral
+    group O per sample (:math:`v \mapsto R_{o_b} v` on all its vectors), through
+    :func:`eqqnn.classical.augment`: the exact symmetry of shadow data, as
+    ``augment(inputs, generator)`` of the trainer.
+
+    Examples
+    --------
+    >>> x = torch.zeros(2, 1, 1, 3, dtype=torch.float64); x[..., 2] = 3.0
+    >>> y = OctahedralRotation()(x, torch.Generator().manual_seed(0))
+    >>> sorted(abs(v) for v in y[0, 0, 0].tolist())
+    [0.0, 0.0, 3.0]
+    """
+
+    def __call__(self, inputs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        from eqqnn.classical import augment, shadow_representation
+        from eqqnn.symmetry import MatrixRepresentation, octahedral_group
+
+        if inputs.ndim != 4 or inputs.shape[-1] != 3:
+            raise InvalidParameterError(
+                f"snapshots must be (B, T, n, 3), got {tuple(inputs.shape)}"
+            )
+        octa = octahedral_group()
+        rep = shadow_representation(
+            inputs.shape[1], inputs.shape[2], vector_rep=MatrixRepresentation(octa)
+        )
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        return augment(inputs, octa, rep, seed)
 
 
 def classical_invariance_error(
