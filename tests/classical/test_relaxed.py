@@ -1,0 +1,367 @@
+"""Approximately / partially equivariant classical layers: relaxed group convolution,
+residual pathways, learned degree of equivariance and [G]-mixed layers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from eqqnn.classical import (
+    EquivariantLinear,
+    GroupConv,
+    GroupMixtureLinear,
+    LearnedDegreeLinear,
+    LiftingConv,
+    RelaxedGroupConv,
+    ResidualPathway,
+    chain_group,
+    chain_octahedral_group,
+    generated_subgroup,
+    group_table,
+    shadow_representation,
+)
+from eqqnn.errors import (
+    DimensionError,
+    GroupElementError,
+    InvalidParameterError,
+    NotEquivariantError,
+    ProblemTooLargeError,
+    RepresentationError,
+)
+from eqqnn.symmetry import (
+    MatrixRepresentation,
+    OuterProduct,
+    PermutationRepresentation,
+    RegularRepresentation,
+    Representation,
+    SpinIrrep,
+    TensorProduct,
+    TrivialRepresentation,
+    character_table,
+    cyclic_group,
+    dihedral_group,
+    octahedral_group,
+    partial_twirl,
+)
+from eqqnn.testing import assert_equivariant, equivariance_error
+
+F64 = torch.float64
+O = octahedral_group()
+C4, D4 = cyclic_group(4), dihedral_group(4)
+CHAIN6 = chain_group(6)
+PRODUCT4 = chain_octahedral_group(4)
+CIN, COUT = 2, 3
+
+PAIRS = {
+    "C4-regular": (RegularRepresentation(C4), RegularRepresentation(C4)),
+    "D4-points": (PermutationRepresentation(D4), PermutationRepresentation(D4)),
+    "O-vectors": (MatrixRepresentation(O), MatrixRepresentation(O)),
+    "O-axes→vectors": (PermutationRepresentation(O), MatrixRepresentation(O)),
+    "chain6-sites": (PermutationRepresentation(CHAIN6), PermutationRepresentation(CHAIN6)),
+    "chain4×O-shadows": (
+        shadow_representation(
+            1,
+            4,
+            site_rep=PermutationRepresentation(chain_group(4)),
+            vector_rep=MatrixRepresentation(O),
+        ),
+        OuterProduct(PRODUCT4, PermutationRepresentation(chain_group(4)), MatrixRepresentation(O)),
+    ),
+}
+ALL_PAIRS = pytest.mark.parametrize(("rep_in", "rep_out"), list(PAIRS.values()), ids=list(PAIRS))
+CONV_GROUPS = {"C4": C4, "D4": D4, "O": O, "chain6": CHAIN6, "chain4×O": PRODUCT4}
+ALL_CONV_GROUPS = pytest.mark.parametrize(
+    "group", list(CONV_GROUPS.values()), ids=list(CONV_GROUPS)
+)
+
+
+def copies(rep: Representation, channels: int) -> Representation:
+    return TensorProduct(TrivialRepresentation(rep.group, channels), rep)
+
+
+def inputs(batch: int, dim: int, seed: int = 0) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, dim, generator=gen, dtype=F64)
+
+
+def flat_fn(layer: torch.nn.Module, cin: int, din: int):
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return layer(x.reshape(-1, cin, din)).reshape(len(x), -1).detach()
+
+    return f
+
+
+def check_layer(layer, rep_in, rep_out, cin: int = CIN, cout: int = COUT) -> float:
+    """Equivariance error of a layer between channel copies (float64 inputs)."""
+    x = inputs(3, cin * rep_in.dim)
+    return equivariance_error(
+        flat_fn(layer, cin, rep_in.dim), copies(rep_in, cin), copies(rep_out, cout), x, seed=1
+    )
+
+
+def perturb(params, scale: float = 0.5, seed: int = 7) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in params:
+            p.add_(scale * torch.randn(p.shape, generator=gen, dtype=p.dtype))
+
+
+def learned(rep_in, rep_out, **kw) -> LearnedDegreeLinear:
+    return LearnedDegreeLinear(
+        rep_in, rep_out, in_channels=CIN, out_channels=COUT, dtype=F64, seed=3, **kw
+    )
+
+
+class TestInputs:
+    def test_learned_degree_rejects_complex_rep(self) -> None:
+        with pytest.raises(RepresentationError, match="not real"):
+            LearnedDegreeLinear(SpinIrrep(0.5), SpinIrrep(0.5))
+
+    def test_learned_degree_rejects_different_groups(self) -> None:
+        with pytest.raises(RepresentationError, match="different groups"):
+            LearnedDegreeLinear(PermutationRepresentation(C4), PermutationRepresentation(D4))
+
+    def test_learned_degree_rejects_huge_twirl(self) -> None:
+        reg = RegularRepresentation(O)
+        with pytest.raises(ProblemTooLargeError, match="MAX_TWIRL_SIZE"):
+            LearnedDegreeLinear(reg, reg, in_channels=64, out_channels=64)
+
+    def test_input_shape_message(self) -> None:
+        layer = learned(*PAIRS["O-vectors"])
+        with pytest.raises(DimensionError, match=r"\(\.\.\., 2, 3\)"):
+            layer(torch.zeros(4, 3, 3, dtype=F64))
+        with pytest.raises(InvalidParameterError, match=r"torch\.Tensor"):
+            layer(np.zeros((4, 2, 3)))
+
+    def test_relaxed_conv_arguments(self) -> None:
+        with pytest.raises(InvalidParameterError, match="n_filters must be >= 1"):
+            RelaxedGroupConv(C4, n_filters=0)
+        with pytest.raises(InvalidParameterError, match="dtype"):
+            RelaxedGroupConv(C4, dtype=torch.int64)
+        conv = RelaxedGroupConv(C4, in_channels=2)
+        with pytest.raises(DimensionError, match=r"\(\.\.\., 2, 4\)"):
+            conv(torch.zeros(3, 2, 5))
+
+    def test_residual_needs_equivariant_module(self) -> None:
+        with pytest.raises(InvalidParameterError, match="Linear"):
+            ResidualPathway(torch.nn.Linear(3, 3))
+        with pytest.raises(InvalidParameterError, match="free_weight must be >= 0"):
+            ResidualPathway(GroupConv(C4), free_weight=-1.0)
+
+    def test_mixture_subgroup_checks(self) -> None:
+        rep = PermutationRepresentation(D4)
+        with pytest.raises(InvalidParameterError, match="not a subgroup"):
+            GroupMixtureLinear(rep, rep, subgroups=[[0, 1]])
+        with pytest.raises(GroupElementError, match=r"\[0, 8\)"):
+            GroupMixtureLinear(rep, rep, subgroups=[[0, 9]])
+        with pytest.raises(InvalidParameterError, match="sequence of subgroups"):
+            GroupMixtureLinear(rep, rep, subgroups="rotations")
+        with pytest.raises(DimensionError, match="one value per branch"):
+            GroupMixtureLinear(rep, rep, init_logits=[0.0])
+        with pytest.raises(InvalidParameterError, match="at least two branches"):
+            GroupMixtureLinear(rep, rep, trivial=False)
+
+    def test_generated_subgroup(self) -> None:
+        assert generated_subgroup(D4, []).tolist() == [0]
+        assert len(generated_subgroup(D4, D4.discrete_generators())) == 8
+        chain = generated_subgroup(PRODUCT4, [(g, 0) for g in chain_group(4).discrete_generators()])
+        table = group_table(PRODUCT4)
+        assert len(chain) == 4 and np.all(np.asarray(table.elements(chain)[1]) == 0)
+
+    def test_reprs(self) -> None:
+        rep = PermutationRepresentation(D4)
+        layers = [
+            LearnedDegreeLinear(rep, rep),
+            GroupMixtureLinear(rep, rep),
+            RelaxedGroupConv(D4),
+            ResidualPathway(GroupConv(D4)),
+        ]
+        for layer, word in zip(
+            layers, ["degrees", "subgroup orders", "filter banks", "free"], strict=True
+        ):
+            assert word in repr(layer)
+
+
+class TestEquivariance:
+    @ALL_PAIRS
+    def test_learned_degree_exact_at_init(self, rep_in, rep_out) -> None:
+        layer = learned(rep_in, rep_out)
+        assert layer.degrees()[0] == 1 and torch.all(layer.degrees()[1:] == 0)
+        assert check_layer(layer, rep_in, rep_out) < 1e-10
+        assert float(layer.relaxation().detach()) < 1e-10
+
+    @ALL_PAIRS
+    def test_learned_degree_breaks_when_perturbed(self, rep_in, rep_out) -> None:
+        layer = learned(rep_in, rep_out)
+        with torch.no_grad():
+            layer.logits.fill_(1.0)
+            layer.bias.normal_()
+        assert check_layer(layer, rep_in, rep_out) > 1e-3
+        assert float(layer.relaxation().detach()) > 1e-3
+        with pytest.raises(NotEquivariantError):
+            assert_equivariant(
+                flat_fn(layer, CIN, rep_in.dim),
+                copies(rep_in, CIN),
+                copies(rep_out, COUT),
+                inputs(3, CIN * rep_in.dim),
+            )
+
+    def test_learned_degree_matches_partial_twirl(self) -> None:
+        rep_in, rep_out = PAIRS["O-axes→vectors"]
+        layer = learned(rep_in, rep_out, bias=False)
+        f = np.array([1.0, 0.3, -0.7, 0.5, 0.9])
+        with torch.no_grad():
+            layer.logits.copy_(torch.atanh(torch.as_tensor(f[1:])))
+        expected = partial_twirl(layer.weight.detach().numpy(), f, rep_in, rep_out)
+        assert np.abs(layer.effective_weight().detach().numpy() - expected).max() < 1e-10
+        # f = 1 everywhere: the free weight itself
+        with torch.no_grad():
+            layer.logits.fill_(40.0)
+        assert torch.allclose(layer.effective_weight(), layer.weight, atol=1e-12)
+        assert set(layer.degree_dict()) == set(character_table(O).real_type_labels)
+
+    @ALL_CONV_GROUPS
+    def test_relaxed_conv_exact_at_init(self, group) -> None:
+        conv = RelaxedGroupConv(group, in_channels=CIN, out_channels=COUT, n_filters=3, dtype=F64)
+        reg = group_table(group).regular_representation()
+        assert check_layer(conv, reg, reg) < 1e-10
+        assert float(conv.penalty().detach()) == 0.0
+
+    @ALL_CONV_GROUPS
+    def test_relaxed_conv_breaks_when_perturbed(self, group) -> None:
+        conv = RelaxedGroupConv(group, in_channels=CIN, out_channels=COUT, dtype=F64)
+        perturb([conv.relaxed_weights])
+        reg = group_table(group).regular_representation()
+        assert check_layer(conv, reg, reg) > 1e-3
+        assert float(conv.relaxation().detach()) > 0.1
+
+    def test_relaxed_conv_with_constant_weights_is_a_group_conv(self) -> None:
+        conv = RelaxedGroupConv(O, in_channels=CIN, out_channels=COUT, n_filters=2, dtype=F64)
+        with torch.no_grad():
+            conv.relaxed_weights.copy_(torch.tensor([[0.3], [-1.2]], dtype=F64).expand(2, 24))
+        plain = GroupConv(O, in_channels=CIN, out_channels=COUT, dtype=F64, bias=False)
+        with torch.no_grad():
+            plain.kernel.copy_(0.3 * conv.kernel[0] - 1.2 * conv.kernel[1])
+        assert torch.allclose(conv.full_weight(), plain.full_weight(), atol=1e-12)
+
+    @pytest.mark.parametrize(
+        "kind", ["linear-O", "groupconv-D4", "lifting-chain6", "groupconv-chain4×O"]
+    )
+    def test_residual_pathway(self, kind: str) -> None:
+        if kind == "linear-O":
+            rep_in = rep_out = MatrixRepresentation(O)
+            module = EquivariantLinear(
+                rep_in, rep_out, in_channels=CIN, out_channels=COUT, dtype=F64
+            )
+        elif kind == "lifting-chain6":
+            rep_in, rep_out = PermutationRepresentation(CHAIN6), RegularRepresentation(CHAIN6)
+            module = LiftingConv(rep_in, in_channels=CIN, out_channels=COUT, dtype=F64)
+        else:
+            group = D4 if kind == "groupconv-D4" else PRODUCT4
+            rep_in = rep_out = group_table(group).regular_representation()
+            module = GroupConv(group, in_channels=CIN, out_channels=COUT, dtype=F64)
+        layer = ResidualPathway(module)
+        assert check_layer(layer, rep_in, rep_out) < 1e-10
+        assert float(layer.relaxation().detach()) == 0.0
+        perturb(layer.free_parameters(), scale=0.1)
+        assert check_layer(layer, rep_in, rep_out) > 1e-3
+        x = inputs(4, CIN * rep_in.dim).reshape(4, CIN, rep_in.dim)
+        dense = (x.reshape(4, -1) @ layer.full_weight().T).reshape(4, COUT, -1)
+        bias = layer(torch.zeros_like(x))
+        assert torch.allclose(layer(x), dense + bias, atol=1e-12)
+
+    @pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+    @pytest.mark.parametrize(
+        ("rep_in", "rep_out", "generators"),
+        [
+            (PermutationRepresentation(D4), PermutationRepresentation(D4), [1]),
+            (PermutationRepresentation(O), MatrixRepresentation(O), [O.discrete_generators()[0]]),
+            (*PAIRS["chain4×O-shadows"], [(g, 0) for g in chain_group(4).discrete_generators()]),
+        ],
+        ids=["D4-rotations", "O-C4", "chain4×O-chain"],
+    )
+    def test_mixture(self, rep_in, rep_out, generators, shared: bool) -> None:
+        sub = generated_subgroup(rep_in.group, generators)
+        logits = [40.0, 0.0, 0.0] if shared else None  # shared: all weight on G for exactness
+        layer = GroupMixtureLinear(
+            rep_in,
+            rep_out,
+            subgroups=[sub],
+            shared_weight=shared,
+            init_logits=logits,
+            in_channels=CIN,
+            out_channels=COUT,
+            dtype=F64,
+        )
+        assert check_layer(layer, rep_in, rep_out) < 1e-10
+        # all weight on the subgroup branch: H-equivariant but not G-equivariant
+        perturb([layer.weight, layer.bias])
+        with torch.no_grad():
+            layer.logits.copy_(torch.tensor([-40.0, 40.0, -40.0], dtype=F64))
+        assert check_layer(layer, rep_in, rep_out) > 1e-3
+        table = group_table(rep_in.group)
+        r_in = copies(rep_in, CIN).matrix(table.elements(sub)).real
+        r_out = copies(rep_out, COUT).matrix(table.elements(sub)).real
+        w = layer.full_weight().detach().numpy()
+        assert np.abs(r_out @ w - w @ r_in).max() < 1e-10
+        assert float(layer.relaxation().detach()) > 1e-3
+
+
+class TestGradients:
+    @ALL_PAIRS
+    def test_learned_degree_gradient_at_init(self, rep_in, rep_out) -> None:
+        layer = learned(rep_in, rep_out)
+        x = inputs(5, CIN * rep_in.dim).reshape(5, CIN, rep_in.dim)
+        target = inputs(5, COUT * rep_out.dim, seed=1).reshape(5, COUT, rep_out.dim)
+        ((layer(x) - target) ** 2).sum().backward()
+        assert layer.logits.grad is not None
+        assert float(layer.logits.grad.abs().max()) > 1e-6
+        assert float(layer.weight.grad.abs().max()) > 1e-6
+
+    def test_learned_degree_gradient_per_present_type(self) -> None:
+        # O on vectors ⊗ vectors = 1a + 2a + 3a + 3b (no sign irrep 1b)
+        rep = MatrixRepresentation(O)
+        layer = LearnedDegreeLinear(rep, rep, dtype=F64, bias=False)
+        ((layer(inputs(6, 3).reshape(6, 1, 3)) - 1.0) ** 2).sum().backward()
+        grad = dict(zip(layer.labels[1:], layer.logits.grad.abs().tolist(), strict=True))
+        assert grad["1b"] < 1e-12
+        assert min(grad["2a"], grad["3a"], grad["3b"]) > 1e-6
+
+    def test_relaxed_conv_gradients(self) -> None:
+        conv = RelaxedGroupConv(D4, in_channels=CIN, out_channels=COUT, dtype=F64)
+        x = inputs(4, CIN * 8).reshape(4, CIN, 8)
+        (conv(x).sin().sum() + conv.penalty()).backward()
+        assert float(conv.relaxed_weights.grad.abs().max()) > 1e-6
+        assert float(conv.kernel.grad.abs().max()) > 1e-6
+
+    def test_penalties(self) -> None:
+        conv = RelaxedGroupConv(C4, dtype=F64)
+        with torch.no_grad():
+            conv.relaxed_weights[0, 0] += 1.0
+        # deviation from the mean: 3/4 at g = 0 and -1/4 at the three others
+        assert abs(float(conv.penalty().detach()) - 0.75) < 1e-12
+        module = GroupConv(C4, dtype=F64)
+        layer = ResidualPathway(module, eq_weight=0.5, free_weight=10.0)
+        eq = sum(float((p.detach() ** 2).sum()) for p in module.parameters())
+        assert abs(float(layer.penalty().detach()) - 0.5 * eq) < 1e-12
+        with torch.no_grad():
+            layer.free.fill_(1.0)
+        assert abs(float(layer.penalty().detach()) - 0.5 * eq - 10.0 * 16) < 1e-9
+
+    def test_residual_free_gradient_at_init(self) -> None:
+        layer = ResidualPathway(GroupConv(O, dtype=F64))
+        layer(inputs(3, 24).reshape(3, 1, 24)).pow(2).sum().backward()
+        assert float(layer.free.grad.abs().max()) > 1e-6
+
+    @pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+    def test_mixture_gradients_at_init(self, shared: bool) -> None:
+        rep = PermutationRepresentation(D4)
+        layer = GroupMixtureLinear(
+            rep, rep, subgroups=[generated_subgroup(D4, [1])], shared_weight=shared, dtype=F64
+        )
+        x = inputs(4, 4).reshape(4, 1, 4)
+        ((layer(x) - inputs(4, 4, seed=2).reshape(4, 1, 4)) ** 2).sum().backward()
+        assert float(layer.logits.grad.abs().max()) > 1e-6
+        grads = layer.weight.grad.reshape(-1 if shared else 3, 16).abs().amax(dim=-1)
+        assert torch.all(grads > 1e-6)
