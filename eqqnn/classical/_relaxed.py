@@ -636,7 +636,9 @@ class RelaxedGroupConv(nn.Module):
     def relaxation(self) -> torch.Tensor:
         r"""Root-mean-square spread of :math:`w_l(g)` over :math:`g`: zero iff equivariant
         weights."""
-        return torch.sqrt(self.penalty() / self.relaxed_weights.numel())
+        w = self.relaxed_weights
+        spread = torch.linalg.vector_norm(w - w.mean(dim=1, keepdim=True))  # finite grad at 0
+        return spread / math.sqrt(w.numel())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Convolve ``(..., in_channels, |G|)`` into ``(..., out_channels, |G|)``."""
@@ -728,7 +730,7 @@ class ResidualPathway(nn.Module):
 
     def relaxation(self) -> torch.Tensor:
         r""":math:`\|\theta_{\text{free}}\|`: zero iff the layer is the equivariant one."""
-        return torch.sqrt(sum((p**2).sum() for p in self.free_parameters()))
+        return torch.linalg.vector_norm(torch.cat([p.reshape(-1) for p in self.free_parameters()]))
 
     def full_weight(self) -> torch.Tensor:
         """Dense ``(c_out * d_out, c_in * d_in)`` matrix: equivariant plus free."""

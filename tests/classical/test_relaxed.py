@@ -365,3 +365,16 @@ class TestGradients:
         assert float(layer.logits.grad.abs().max()) > 1e-6
         grads = layer.weight.grad.reshape(-1 if shared else 3, 16).abs().amax(dim=-1)
         assert torch.all(grads > 1e-6)
+
+    def test_relaxation_has_finite_gradient_at_the_equivariant_point(self) -> None:
+        rep = PermutationRepresentation(D4)
+        layers = [
+            LearnedDegreeLinear(rep, rep, dtype=F64),
+            GroupMixtureLinear(rep, rep, dtype=F64),
+            RelaxedGroupConv(D4, dtype=F64),
+            ResidualPathway(GroupConv(D4, dtype=F64)),
+        ]
+        for layer in layers:
+            (layer.relaxation() ** 2 + layer.relaxation()).backward()
+            grads = [p.grad for p in layer.parameters() if p.grad is not None]
+            assert grads and all(bool(torch.isfinite(g).all()) for g in grads), type(layer)

@@ -78,7 +78,7 @@ class TestInputs:
         with pytest.raises(RepresentationError, match="FiniteGroup"):
             character_table(SU2())
 
-    def test_rejects_complex_rep_in_real_mode(self) -> None:
+    def test_rejects_rep_of_infinite_group(self) -> None:
         rep = SpinIrrep(1)
         with pytest.raises(RepresentationError, match="FiniteGroup"):
             isotypic_projectors(rep)
