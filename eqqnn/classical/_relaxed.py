@@ -189,12 +189,16 @@ class _PairTwirl(nn.Module):
         w = s_eq * eq1 + s_free * (z2 - _twirl(z2, uniform, rho_out, rho_in))
         return w.to(dtype=dtype, device=device)
 
-    def _nonequivariant_norm(self, w: torch.Tensor) -> torch.Tensor:
-        r""":math:`\|W - \mathcal T_G[W]\|_F` of a ``(o, c, d_out, d_in)`` weight."""
+    def _nonequivariant_norm(self, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+        r""":math:`(\|W - \mathcal T_G[W]\|_F^2 + \|b - \mathcal T_G[b]\|^2)^{1/2}`."""
         uniform = torch.full(
             (self.table.order,), 1.0 / self.table.order, dtype=w.dtype, device=w.device
         )
-        return torch.linalg.vector_norm(w - _twirl(w, uniform, self.rho_out, self.rho_in))
+        parts = [(w - _twirl(w, uniform, self.rho_out, self.rho_in)).reshape(-1)]
+        if b is not None:
+            b = b[..., None]
+            parts.append((b - _twirl(b, uniform, self.rho_out, None)).reshape(-1))
+        return torch.linalg.vector_norm(torch.cat(parts))
 
 
 class LearnedDegreeLinear(_PairTwirl):
@@ -301,8 +305,10 @@ class LearnedDegreeLinear(_PairTwirl):
         return _twirl(self.bias[..., None], self.measure(), self.rho_out, None)[..., 0]
 
     def relaxation(self) -> torch.Tensor:
-        r""":math:`\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F`: zero iff equivariant."""
-        return self._nonequivariant_norm(self.effective_weight())
+        r"""Norm of the non-equivariant part of the effective weight and bias,
+        :math:`(\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F^2
+        + \|b_{\text{eff}} - \mathcal T_G[b_{\text{eff}}]\|^2)^{1/2}`: zero iff equivariant."""
+        return self._nonequivariant_norm(self.effective_weight(), self.bias_vector())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the layer to ``(..., in_channels, d_in)``."""
@@ -521,8 +527,10 @@ class GroupMixtureLinear(_PairTwirl):
         return self._mix(self.bias[..., None], vector=True)[..., 0]
 
     def relaxation(self) -> torch.Tensor:
-        r""":math:`\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F`: zero iff equivariant."""
-        return self._nonequivariant_norm(self.effective_weight())
+        r"""Norm of the non-equivariant part of the effective weight and bias,
+        :math:`(\|W_{\text{eff}} - \mathcal T_G[W_{\text{eff}}]\|_F^2
+        + \|b_{\text{eff}} - \mathcal T_G[b_{\text{eff}}]\|^2)^{1/2}`: zero iff equivariant."""
+        return self._nonequivariant_norm(self.effective_weight(), self.bias_vector())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the layer to ``(..., in_channels, d_in)``."""
