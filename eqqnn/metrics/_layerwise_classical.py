@@ -6,20 +6,29 @@ layer form a matrix :math:`\Phi_\ell(X) \in \mathbb R^{N \times d}`: one row per
 (every leading axis of the stage's output; per-shot features of ``B`` states with ``T``
 shots give :math:`N = BT` rows) and one column per unit (the last axis).  A group acts on
 the inputs by :math:`x \mapsto g\cdot x`.  Every error below is relative and averaged over
-the given group elements (the mean over samples sits inside the Frobenius norms):
+the given group elements (the mean over samples sits inside the Frobenius norms).  The
+scale :math:`s_\ell` is, by default (``relative_to="spread"``), the spread of the features
+over the batch, :math:`s_\ell = \|\Phi_\ell(X) - \mathbf 1\bar\Phi_\ell\|_F` with
+:math:`\bar\Phi_\ell` the mean row, or their norm :math:`\|\Phi_\ell(X)\|_F`
+(``relative_to="norm"``).  The spread is the default because a near-constant layer (a
+large bias, a barely trained readout) has a tiny error relative to its norm whatever the
+network does: relative to the spread, two independent samples of the batch's distribution
+give about :math:`\sqrt 2` (less after the best permutation), and the before/after-training
+comparison is not dominated by how far the features sit from 0.  Transformed inputs that
+leave the batch's distribution (a batch that is not a symmetric set) can give more.
 
 * **known action** :math:`\rho_\ell` (the regular representation on a G-CNN's group axis,
   the identity on invariant layers):
 
-  .. math:: e_\ell(g) = \frac{\|\Phi_\ell(g\cdot X) - \rho_\ell(g)\,\Phi_\ell(X)\|_F}
-            {\|\Phi_\ell(X)\|_F} ;
+  .. math:: e_\ell(g) = \|\Phi_\ell(g\cdot X) - \rho_\ell(g)\,\Phi_\ell(X)\|_F
+            \,/\, s_\ell ;
 
 * **permutation-aligned** (Bökman & Kahl, arXiv 2305.17017): the action on the hidden
   units is unknown, but a ReLU network that has learned a symmetry tends to realize it by
   a *permutation* of units.  With :math:`\Pi` the :math:`d \times d` permutation matrices,
 
   .. math:: e^{\mathrm{perm}}_\ell(g) = \min_{P \in \Pi}
-            \frac{\|\Phi_\ell(g\cdot X) - \Phi_\ell(X)\,P\|_F}{\|\Phi_\ell(X)\|_F} .
+            \|\Phi_\ell(g\cdot X) - \Phi_\ell(X)\,P\|_F \,/\, s_\ell .
 
   Since :math:`\|A_g - AP\|_F^2 = \sum_j \|a^g_j - a_{\pi(j)}\|^2` for the columns
   :math:`a^g_j` of :math:`A_g = \Phi_\ell(g\cdot X)` and :math:`a_k` of
@@ -41,7 +50,8 @@ the given group elements (the mean over samples sits inside the Frobenius norms)
 Constant units align with anything: a layer whose features hardly vary over the batch has
 small errors whatever the network, which is what the chance level and the errors of a
 randomly initialized network (the *before training* values of a study) calibrate.  A
-layer whose features are all zero has undefined relative errors (``nan``).
+layer whose features do not vary over the batch (or are all zero, with
+``relative_to="norm"``) has undefined relative errors (``nan``).
 """
 
 from __future__ import annotations
@@ -54,7 +64,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eqqnn._validation import check_int
+from eqqnn._validation import check_choice, check_int
 from eqqnn.errors import DimensionError, InvalidParameterError
 
 __all__ = [
@@ -90,18 +100,37 @@ def _pair(reference: Any, transformed: Any) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _relative(residual: float, norm: float) -> float:
-    return float(residual / norm) if norm > 0 else float("nan")
+RELATIVE_TO = ("spread", "norm")
 
 
-def permutation_alignment(reference: Any, transformed: Any) -> tuple[float, np.ndarray]:
-    r"""Best permutation of units: :math:`\min_P \|B - AP\|_F / \|A\|_F` and its :math:`\pi`.
+def _scale(a: np.ndarray, relative_to: str) -> float:
+    r"""The spread :math:`\|A - \mathbf 1\bar a\|_F` or the norm :math:`\|A\|_F`.
 
-    .. math:: \min_{\pi \in S_d} \Big(\sum_j \|b_j - a_{\pi(j)}\|^2\Big)^{1/2} \Big/ \|A\|_F
+    A spread at round-off level of the norm counts as 0 (constant features).
+    """
+    check_choice("relative_to", relative_to, RELATIVE_TO)
+    norm = float(np.linalg.norm(a))
+    if relative_to == "norm":
+        return norm
+    spread = float(np.linalg.norm(a - a.mean(axis=0)))
+    return spread if spread > 1e-12 * norm else 0.0
+
+
+def _relative(residual: float, scale: float) -> float:
+    return float(residual / scale) if scale > 0 else float("nan")
+
+
+def permutation_alignment(
+    reference: Any, transformed: Any, *, relative_to: str = "spread"
+) -> tuple[float, np.ndarray]:
+    r"""Best permutation of units: :math:`\min_P \|B - AP\|_F / s` and its :math:`\pi`.
+
+    .. math:: \min_{\pi \in S_d} \Big(\sum_j \|b_j - a_{\pi(j)}\|^2\Big)^{1/2} \Big/ s
 
     for the columns :math:`a_k` of ``reference`` :math:`A` and :math:`b_j` of
     ``transformed`` :math:`B` (both ``(N, d)``, or tensors whose last axis holds the units),
-    solved exactly as a linear assignment problem.
+    solved exactly as a linear assignment problem; :math:`s = \|A - \mathbf 1 \bar a\|_F`
+    (``relative_to="spread"``) or :math:`\|A\|_F` (``"norm"``).
 
     Returns
     -------
@@ -124,11 +153,13 @@ def permutation_alignment(reference: Any, transformed: Any) -> tuple[float, np.n
     rows, pi = linear_sum_assignment(cost)
     pi = pi[np.argsort(rows)]
     residual = float(np.linalg.norm(b - a[:, pi]))  # exact, not the expanded cost
-    return _relative(residual, float(np.linalg.norm(a))), pi
+    return _relative(residual, _scale(a, relative_to)), pi
 
 
-def linear_alignment(reference: Any, transformed: Any) -> float:
-    r"""Best linear map of units: :math:`\min_M \|B - AM\|_F / \|A\|_F` (least squares).
+def linear_alignment(reference: Any, transformed: Any, *, relative_to: str = "spread") -> float:
+    r"""Best linear map of units: :math:`\min_M \|B - AM\|_F / s` (least squares).
+
+    The scale :math:`s` as in :func:`permutation_alignment`.
 
     A lower bound of :func:`permutation_alignment`'s residual; 0 when :math:`A` has full
     column rank :math:`d \le N`.
@@ -141,7 +172,7 @@ def linear_alignment(reference: Any, transformed: Any) -> float:
     """
     a, b = _pair(reference, transformed)
     m, *_ = np.linalg.lstsq(a, b, rcond=None)
-    return _relative(float(np.linalg.norm(b - a @ m)), float(np.linalg.norm(a)))
+    return _relative(float(np.linalg.norm(b - a @ m)), _scale(a, relative_to))
 
 
 @dataclass(frozen=True)
@@ -213,16 +244,18 @@ def feature_equivariance_errors(
     feature_actions: Sequence[FeatureAction | None] | Mapping[str, FeatureAction] | None = None,
     *,
     seed: int = 0,
+    relative_to: str = "spread",
 ) -> dict[str, LayerEquivariance]:
     r"""Every layer's equivariance error, with the known action and permutation-aligned.
 
     .. math:: e^{\mathrm{perm}}_\ell = \mathbb E_g \min_{P}
-              \frac{\|\Phi_\ell(g\cdot X) - \Phi_\ell(X)P\|_F}{\|\Phi_\ell(X)\|_F},
+              \frac{\|\Phi_\ell(g\cdot X) - \Phi_\ell(X)P\|_F}{s_\ell},
               \qquad
               e_\ell = \mathbb E_g
-              \frac{\|\Phi_\ell(g\cdot X) - \rho_\ell(g)\Phi_\ell(X)\|_F}{\|\Phi_\ell(X)\|_F}
+              \frac{\|\Phi_\ell(g\cdot X) - \rho_\ell(g)\Phi_\ell(X)\|_F}{s_\ell}
 
-    (see the module notes for the linear-aligned error and the chance level).
+    with :math:`s_\ell` the spread (or norm) of :math:`\Phi_\ell(X)` (see the module notes,
+    also for the linear-aligned error and the chance level).
 
     Parameters
     ----------
@@ -241,6 +274,8 @@ def feature_equivariance_errors(
         where unknown) or a mapping from layer names; ``None``: unknown everywhere.
     seed
         Seed of the shuffle of the chance level.
+    relative_to
+        ``"spread"`` (default) or ``"norm"``: the scale :math:`s_\ell`.
 
     Returns
     -------
@@ -283,6 +318,7 @@ def feature_equivariance_errors(
                 f"feature_actions must hold one entry per layer ({len(stages)}), got {len(actions)}"
             )
     rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    check_choice("relative_to", relative_to, RELATIVE_TO)
 
     def run(x: Any) -> list[Any]:
         out = []
@@ -297,18 +333,19 @@ def feature_equivariance_errors(
         result = {}
         for i, (name, action) in enumerate(zip(names, actions, strict=True)):
             ref = _matrix(base[i], f"output of layer {name!r}")
-            norm = float(np.linalg.norm(ref))
+            scale = _scale(ref, relative_to)
             known, perm, lin, pis = [], [], [], []
             for g, feats in zip(elements, moved, strict=True):
                 a_g = _matrix(feats[i], f"output of layer {name!r}")
                 if action is not None:
                     expected = _matrix(action(base[i], g), f"action on layer {name!r}")
-                    known.append(_relative(float(np.linalg.norm(a_g - expected)), norm))
-                e, pi = permutation_alignment(ref, a_g)
+                    known.append(_relative(float(np.linalg.norm(a_g - expected)), scale))
+                e, pi = permutation_alignment(ref, a_g, relative_to=relative_to)
                 perm.append(e)
                 pis.append(tuple(int(k) for k in pi))
-                lin.append(linear_alignment(ref, a_g))
-            chance, _ = permutation_alignment(ref, ref[rng.permutation(ref.shape[0])])
+                lin.append(linear_alignment(ref, a_g, relative_to=relative_to))
+            shuffled = ref[rng.permutation(ref.shape[0])]
+            chance, _ = permutation_alignment(ref, shuffled, relative_to=relative_to)
             result[name] = LayerEquivariance(
                 layer=name,
                 units=int(ref.shape[1]),

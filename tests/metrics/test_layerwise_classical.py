@@ -170,13 +170,13 @@ class TestKnownAnswers:
 
     def test_assignment_matches_brute_force(self, rng: np.random.Generator) -> None:
         a, b = rng.normal(size=(20, 5)), rng.normal(size=(20, 5))
-        err, pi = permutation_alignment(a, b)
+        err, pi = permutation_alignment(a, b, relative_to="norm")
         best = min(
             np.linalg.norm(b - a[:, list(p)]) for p in itertools.permutations(range(5))
         ) / np.linalg.norm(a)
         assert err == pytest.approx(best, rel=1e-12)
         assert np.linalg.norm(b - a[:, pi]) / np.linalg.norm(a) == pytest.approx(err, rel=1e-12)
-        assert linear_alignment(a, b) <= err
+        assert linear_alignment(a, b, relative_to="norm") <= err
 
     def test_noisy_permutation_is_recovered(self, rng: np.random.Generator) -> None:
         a = rng.normal(size=(500, 30))
@@ -203,8 +203,21 @@ class TestInputs:
             linear_alignment(np.float64(1.0), np.float64(1.0))
 
     def test_zero_features_give_nan(self) -> None:
-        err, _ = permutation_alignment(np.zeros((4, 2)), np.ones((4, 2)))
+        err, _ = permutation_alignment(np.zeros((4, 2)), np.ones((4, 2)), relative_to="norm")
         assert np.isnan(err)
+
+    def test_spread_and_norm_scales(self) -> None:
+        a = np.array([[1.0, 2.0], [3.0, 2.0]])
+        b = a + np.array([[0.1, 0.0], [0.0, 0.0]])
+        # spread of a: the columns minus their means (+-1, 0): sqrt(2); norm: sqrt(18)
+        assert permutation_alignment(a, b)[0] == pytest.approx(0.1 / np.sqrt(2), rel=1e-12)
+        err, _ = permutation_alignment(a, b, relative_to="norm")
+        assert err == pytest.approx(0.1 / np.sqrt(18), rel=1e-12)
+        constant = np.full((5, 3), 2.0)
+        assert np.isnan(linear_alignment(constant, constant + 1.0))  # no spread: undefined
+        assert linear_alignment(constant, constant, relative_to="norm") < 1e-12
+        with pytest.raises(InvalidParameterError, match="relative_to must be one of"):
+            linear_alignment(a, b, relative_to="max")
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -39,11 +40,13 @@ from eqqnn.studies import (
     run_tradeoff,
 )
 from eqqnn.studies._classical import (
+    OctahedralRotation,
     ShadowRotation,
     classical_invariance_error,
     rotate_snapshots,
     shadow_inputs,
 )
+from eqqnn.studies._layerwise import SnapshotFamily, snapshot_layers
 from eqqnn.symmetry import SU2, apply_qubit_rotation
 from eqqnn.training import mse_loss
 
@@ -105,6 +108,8 @@ class TestConfigValidation:
             (AugmentationConfig, {"perturbation": 0.0}, "perturbation must be > 0.0, got 0.0"),
             (AugmentationConfig, {"arms": ("exact",)}, "arms must be a non-empty tuple of Arm"),
             (LayerwiseConfig, {"conditions": ("rotated",)}, "'rotated'"),
+            (LayerwiseConfig, {"classical": ("MLP",)}, "classical must be a tuple of Snapshot"),
+            (LayerwiseConfig, {"classical_elements": 24}, "classical_elements must be <= 23"),
             (DegreeConfig, {"teachers": ((0.0, 1.0),)}, r"one degree per layer \(4"),
             (DegreeConfig, {"degree_penalty": -1.0}, "degree_penalty must be >= 0.0, got -1.0"),
         ],
@@ -258,6 +263,104 @@ class TestAugmentationTheory:
         assert recs[("constrained@generic", "sgd")]["breaking_norms"][0] == 0.0
         grads = result["gradients"][0]
         assert grads["exact"] < 1e-12 < 1e-3 < min(grads["sampled"], grads["nominal"])
+
+
+class TestLayerwiseClassical:
+    """The classical side of the layerwise study (shadow snapshots, O and SO(3))."""
+
+    @staticmethod
+    def _models() -> list[torch.nn.Module]:
+        return [f.build(4, 0) for f in LayerwiseConfig().classical]
+
+    def test_records_and_tables(self, results: dict) -> None:
+        result, _ = results["layerwise"]
+        recs = result["classical_records"]
+        assert {r["family"] for r in recs} == {"MLP", "MLP+O-aug", "ShadowGCNN"}
+        assert {r["condition"] for r in recs} == {"singlet", "augmented_triplet"}
+        titles = [t["title"] for t in result["tables"]]
+        assert sum(t.startswith("classical layerwise") for t in titles) == 2
+        assert sum(f.startswith("classical ") for f in result["findings"]) == len(recs)
+        for r in recs:
+            for group in ("O", "SO(3)"):
+                for inputs in ("test", "probe"):
+                    for stage in ("before", "after"):
+                        errs = r["errors"][group][inputs][stage]
+                        assert all(len(v) == len(r["layers"]) for v in errs.values())
+                        floor = np.asarray(errs["linear"]) - 1e-12
+                        assert np.all(floor <= np.asarray(errs["permutation"]))
+
+    def test_equivariant_reference_and_baselines(self, results: dict) -> None:
+        result, _ = results["layerwise"]
+        for r in result["classical_records"]:
+            o = r["errors"]["O"]
+            if r["family"] == "ShadowGCNN":  # exact under O, known action and permutation
+                for inputs in ("test", "probe"):
+                    for stage in ("before", "after"):
+                        assert max(o[inputs][stage]["known"]) < 1e-10
+                        assert max(o[inputs][stage]["permutation"]) < 1e-10
+                # not SO(3)-equivariant: the lift's frames do not permute under rotations
+                assert r["errors"]["SO(3)"]["probe"]["before"]["permutation"][0] > 1e-2
+            else:
+                assert r["layers"] == ["per_shot", "shot_mean", "head1", "logit"]
+                assert np.isnan(o["test"]["before"]["known"][0])  # hidden action unknown
+                assert o["test"]["before"]["permutation"][0] > 0.1  # random per-shot layer
+                assert o["probe"]["after"]["permutation"][0] > 0.1
+
+    def test_switched_off(self, tmp_path: Path) -> None:
+        cfg = dataclasses.replace(
+            LayerwiseConfig.tiny(),
+            cache=False,
+            conditions=("singlet",),
+            families=(CircuitFamily("su2", su2_qcnn),),
+            epochs=1,
+            classical=(),
+        )
+        result = run_layerwise(cfg, tmp_path, progress=False)
+        assert "classical_records" not in result
+        assert not any(f.startswith("classical") for f in result["findings"])
+
+    def test_stages_compose_to_the_logits(self) -> None:
+        x = shadow_inputs(random_states(4, 3, seed=0, product=True), 5, seed=0)
+        for model in self._models():
+            h = x
+            stages, _ = snapshot_layers(model)
+            for _, stage in stages:
+                h = stage(h)
+            torch.testing.assert_close(h[:, 0], model.logits(x), rtol=1e-12, atol=1e-12)
+
+    def test_gcnn_permutation_is_the_regular_representation(self) -> None:
+        from eqqnn.metrics import feature_equivariance_errors
+        from eqqnn.symmetry import octahedral_group
+
+        gcnn = self._models()[-1]
+        stages, actions = snapshot_layers(gcnn)
+        mats = torch.as_tensor(np.array(octahedral_group().matrices), dtype=torch.float64)
+        x = shadow_inputs(random_states(4, 6, seed=1, product=True), 7, seed=0)
+        errs = feature_equivariance_errors(
+            stages, x, lambda v, o: rotate_snapshots(v, mats[o]), [5, 17], actions
+        )
+        lift = errs["lift"]
+        for o, pi in zip([5, 17], lift.permutations, strict=True):
+            units = torch.arange(lift.units, dtype=torch.float64)[None]
+            assert list(pi) == actions["lift"](units, o)[0].long().tolist()
+        assert max(e.known for e in errs.values()) < 1e-10
+
+    def test_octahedral_augmentation_is_an_exact_symmetry(self) -> None:
+        x = shadow_inputs(random_states(4, 3, seed=2, product=True), 6, seed=0)
+        y = OctahedralRotation()(x, torch.Generator().manual_seed(0))
+        # still snapshots 3 s e_a, each sample with its own element of O
+        assert torch.equal(y.abs().sum(-1), x.abs().sum(-1))
+        assert not torch.equal(y[0], x[0]) or not torch.equal(y[1], x[1])
+        gcnn = self._models()[-1]
+        torch.testing.assert_close(gcnn.logits(y), gcnn.logits(x), rtol=1e-12, atol=1e-12)
+        mlp = self._models()[0]
+        assert (mlp.logits(y) - mlp.logits(x)).abs().max() > 1e-6
+
+    def test_bad_family_and_model(self) -> None:
+        with pytest.raises(InvalidParameterError, match="augment must be callable or None"):
+            SnapshotFamily("x", lambda n, s: None, augment="O")  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="got QuantumClassifier"):
+            snapshot_layers(QuantumClassifier(su2_qcnn(4)))
 
 
 class TestStudyProperties:
