@@ -51,10 +51,9 @@ from eqqnn.studies._common import (
     pyplot,
     random_states,
 )
+from eqqnn.studies._degree_classical import STUDENTS, classical_degree_records
 
 __all__ = ["DegreeConfig", "run_learned_degree"]
-
-STUDENTS = ("learned_degree", "group_mixture")
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,17 @@ class DegreeConfig:
     """Seed of the input states."""
     product_inputs: bool = True
     """Random product states (True) or Haar-random states (False) as inputs."""
+    classical: bool = True
+    """Also run the classical mirror (:mod:`eqqnn.studies._degree_classical`): the same
+    teachers' degrees on a :math:`D_n`-equivariant network over ``classical_sites`` sites."""
+    classical_sites: int = 6
+    """Sites of the classical chain (the dihedral group :math:`D_n` permutes them)."""
+    classical_hidden: int = 4
+    """Hidden channels of the classical network (each a copy of the permutation rep)."""
+    classical_lr: float = 0.02
+    """Adam learning rate of the classical students."""
+    classical_penalty: float = 1e-3
+    r"""Weight of the penalty :math:`\lambda\sum_\ell\|W_\ell - \mathcal T_G[W_\ell]\|_F^2`."""
 
     def __post_init__(self) -> None:
         n = check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=10)
@@ -104,6 +114,10 @@ class DegreeConfig:
         check_real("mixture_init_logit", self.mixture_init_logit)
         check_int("teacher_seed", self.teacher_seed, minimum=0)
         check_int("input_seed", self.input_seed, minimum=0)
+        check_int("classical_sites", self.classical_sites, minimum=3, maximum=12)
+        check_int("classical_hidden", self.classical_hidden, minimum=1)
+        check_real("classical_lr", self.classical_lr, minimum=0.0, allow_equal=False)
+        check_real("classical_penalty", self.classical_penalty, minimum=0.0)
         layers = _n_layers(n)
         bad = [t for t in self.teachers if len(t) != layers]
         if bad:
@@ -118,9 +132,16 @@ class DegreeConfig:
 
     @classmethod
     def tiny(cls) -> DegreeConfig:
-        """Seconds: one teacher, one seed, 3 epochs, 16/16 states (for tests)."""
+        """Seconds: one teacher, one seed, 3 epochs, 16/16 states, 4 classical sites (for
+        tests)."""
         return cls(
-            teachers=((0.0, 0.5, 0.0, 1.0),), seeds=(0,), epochs=3, train_size=16, test_size=16
+            teachers=((0.0, 0.5, 0.0, 1.0),),
+            seeds=(0,),
+            epochs=3,
+            train_size=16,
+            test_size=16,
+            classical_sites=4,
+            classical_hidden=2,
         )
 
 
@@ -184,7 +205,9 @@ def run_learned_degree(
     total_states = cfg.train_size + cfg.test_size
     x = random_states(n, total_states, cfg.input_seed, product=cfg.product_inputs)
     records: list[dict[str, Any]] = []
-    bar = progress_bar(progress, len(cfg.teachers) * 2 * len(cfg.seeds), "learned degree")
+    classical: list[dict[str, Any]] = []
+    runs = len(cfg.teachers) * len(STUDENTS) * len(cfg.seeds)
+    bar = progress_bar(progress, runs * (2 if cfg.classical else 1), "learned degree")
     try:
         for t_index, true in enumerate(cfg.teachers):
             teacher = QuantumClassifier(
@@ -251,10 +274,26 @@ def run_learned_degree(
                         }
                     )
                     advance(bar)
+        if cfg.classical:
+            classical = classical_degree_records(
+                cfg.teachers,
+                n_sites=cfg.classical_sites,
+                hidden=cfg.classical_hidden,
+                train_size=cfg.train_size,
+                test_size=cfg.test_size,
+                seeds=cfg.seeds,
+                epochs=cfg.epochs,
+                lr=cfg.classical_lr,
+                penalty=cfg.classical_penalty,
+                teacher_seed=cfg.teacher_seed,
+                input_seed=cfg.input_seed,
+                mixture_init_logit=cfg.mixture_init_logit,
+                advance=lambda: advance(bar),
+            )
     finally:
         if bar is not None:
             bar.stop()
-    result = _summarize(cfg, records)
+    result = _summarize(cfg, records, classical)
     result["seconds"] = time.perf_counter() - start
     return finish_result(result, out, _plot)
 
@@ -268,144 +307,207 @@ def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _summarize(cfg: DegreeConfig, records: list[dict[str, Any]]) -> dict[str, Any]:
-    rows, fit_rows, findings = [], [], []
-    for t_index, true in enumerate(cfg.teachers):
-        rs = {
-            s: [r for r in records if r["teacher"] == t_index and r["student"] == s]
-            for s in STUDENTS
-        }
-        first = next(r for r in records if r["teacher"] == t_index)
-        stats = {}
-        for s, group in rs.items():
-            stats[s] = {
-                "learned": np.mean([r["learned"] for r in group], axis=0),
-                "dist": np.mean([r["student_breaking"] for r in group], axis=0),
+def _pattern_finding(
+    label: str, true: np.ndarray, learned: np.ndarray, dist: np.ndarray, tdist: np.ndarray
+) -> str:
+    """One finding: do the learned degrees / breaking norms follow the teacher's per layer?"""
+    zero, pos = true == 0, true > 0
+    text = f"{label}: learned degree in layers with true degree 0: {learned[zero].mean():.3f}"
+    if not pos.any():
+        worst = float(dist.max())
+        verdict = (
+            "the student stays equivariant"
+            if worst < 0.01
+            else f"the student stays near equivariance (every layer's breaking norm within "
+            f"{worst:.2g})"
+            if worst < 0.2
+            else "the student breaks symmetry the data does not break"
+        )
+        return (
+            text + f" (all layers; breaking norm mean {dist.mean():.3f}, max {worst:.3f}) — "
+            f"{verdict}"
+        )
+    text += f", with true degree > 0: {learned[pos].mean():.3f}"
+    rho = _rank_correlation(true, learned)
+    rho_d = _rank_correlation(tdist, dist)
+    text += (
+        f"; rank correlation with the true degrees {rho:.2f}, of the breaking norms "
+        f"(student vs teacher) {rho_d:.2f}"
+    )
+    if zero.any():
+        raw_ok = learned[pos].min() > learned[zero].max()
+        eff_ok = dist[pos].min() > dist[zero].max()
+    else:
+        raw_ok = eff_ok = True
+    pattern = (
+        "recovered"
+        if raw_ok and eff_ok
+        else "recovered in the raw degrees only"
+        if raw_ok
+        else "recovered in the breaking norms only"
+        if eff_ok
+        else "not recovered"
+    )
+    return text + (
+        f"; breaking norm in true-0 layers {dist[zero].mean():.3f} vs {dist[pos].mean():.3f} "
+        f"elsewhere (teacher {tdist[zero].mean():.1e} vs {tdist[pos].mean():.3f}) — the "
+        f"per-layer pattern is {pattern}"
+    )
+
+
+def _by_side(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """``{"quantum": records, "classical": classical_records}`` (non-empty sides only)."""
+    sides = {"quantum": result["records"], "classical": result.get("classical_records", [])}
+    return {k: v for k, v in sides.items() if v}
+
+
+def _summarize(
+    cfg: DegreeConfig, records: list[dict[str, Any]], classical: list[dict[str, Any]]
+) -> dict[str, Any]:
+    rows, classical_rows, fit_rows, findings = [], [], [], []
+    for side, side_records in _by_side(
+        {"records": records, "classical_records": classical}
+    ).items():
+        for t_index, true in enumerate(cfg.teachers):
+            rs = {
+                s: [r for r in side_records if r["teacher"] == t_index and r["student"] == s]
+                for s in STUDENTS
             }
-            fit_rows.append(
-                [
-                    t_index,
-                    s,
-                    float(np.mean([r["test_mse_to_teacher"] for r in group])),
-                    float(np.mean([r["test_correlation"] for r in group])),
-                    float(np.mean([r["label_agreement"] for r in group])),
-                ]
-            )
-        for k, layer in enumerate(first["layers"]):
-            rows.append(
-                [t_index, layer, float(true[k]), first["teacher_breaking"][k]]
-                + [
-                    v
-                    for s in STUDENTS
-                    for v in (
-                        *[float(x) for x in stats[s]["learned"][k]],
-                        float(stats[s]["dist"][k]),
+            first = rs[STUDENTS[0]][0]
+            stats = {}
+            for s, group in rs.items():
+                stats[s] = {
+                    "learned": np.mean([r["learned_mean"] for r in group], axis=0),
+                    "dist": np.mean([r["student_breaking"] for r in group], axis=0),
+                }
+                if side == "quantum":
+                    stats[s]["grades"] = np.mean([r["learned"] for r in group], axis=0)
+                fit_rows.append(
+                    [
+                        side,
+                        t_index,
+                        s,
+                        float(np.mean([r["test_mse_to_teacher"] for r in group])),
+                        float(np.mean([r["test_correlation"] for r in group])),
+                        float(np.mean([r["label_agreement"] for r in group])),
+                    ]
+                )
+            for k, layer in enumerate(first["layers"]):
+                head = [t_index, layer, float(true[k]), first["teacher_breaking"][k]]
+                if side == "quantum":
+                    rows.append(
+                        head
+                        + [
+                            v
+                            for s in STUDENTS
+                            for v in (
+                                *[float(x) for x in stats[s]["grades"][k]],
+                                float(stats[s]["dist"][k]),
+                            )
+                        ]
                     )
-                ]
-            )
-        true_arr = np.asarray(true, dtype=float)
-        tdist = np.asarray(first["teacher_breaking"])
-        for s in STUDENTS:
-            learned = stats[s]["learned"].mean(axis=1)
-            dist = stats[s]["dist"]
-            zero, pos = true_arr == 0, true_arr > 0
-            text = f"teacher {t_index} {tuple(float(f) for f in true)} / {s}: "
-            text += f"learned degree in layers with true degree 0: {learned[zero].mean():.3f}"
-            if pos.any():
-                text += f", with true degree > 0: {learned[pos].mean():.3f}"
-                rho = _rank_correlation(true_arr, learned)
-                rho_d = _rank_correlation(tdist, dist)
-                text += (
-                    f"; rank correlation with the true degrees {rho:.2f}, of the breaking "
-                    f"norms (student vs teacher) {rho_d:.2f}"
-                )
-                if zero.any():
-                    raw_ok = learned[pos].min() > learned[zero].max()
-                    eff_ok = dist[pos].min() > dist[zero].max()
                 else:
-                    raw_ok = eff_ok = True
-                pattern = (
-                    "recovered"
-                    if raw_ok and eff_ok
-                    else "recovered in the raw degrees only"
-                    if raw_ok
-                    else "recovered in the breaking norms only"
-                    if eff_ok
-                    else "not recovered"
+                    classical_rows.append(
+                        head
+                        + [
+                            v
+                            for s in STUDENTS
+                            for v in (float(stats[s]["learned"][k]), float(stats[s]["dist"][k]))
+                        ]
+                    )
+            true_arr = np.asarray(true, dtype=float)
+            tdist = np.asarray(first["teacher_breaking"])
+            for s in STUDENTS:
+                label = f"{side} teacher {t_index} {tuple(float(f) for f in true)} / {s}"
+                findings.append(
+                    _pattern_finding(label, true_arr, stats[s]["learned"], stats[s]["dist"], tdist)
                 )
-                text += (
-                    f"; breaking norm ‖θ_L≥1‖ in true-0 layers {dist[zero].mean():.3f} vs "
-                    f"{dist[pos].mean():.3f} elsewhere (teacher {tdist[zero].mean():.1e} vs "
-                    f"{tdist[pos].mean():.3f}) — the per-layer pattern is {pattern}"
-                )
-            else:
-                worst = float(dist.max())
-                verdict = (
-                    "the student stays equivariant"
-                    if worst < 0.01
-                    else f"the student stays near equivariance (every gate within {worst:.2g} "
-                    "of an equivariant one in operator norm)"
-                    if worst < 0.2
-                    else "the student breaks symmetry the data does not break"
-                )
-                text += (
-                    f" (all layers; breaking norm ‖θ_L≥1‖ mean {dist.mean():.3f}, max "
-                    f"{worst:.3f}) — {verdict}"
-                )
-            findings.append(text)
     deg_cols = [f"{tag} {name}" for tag in ("LD", "GM") for name in ("f_L1", "f_L2", "‖θ_L≥1‖")]
+    tables = [
+        {
+            "title": "quantum: true vs learned per-layer degree (mean over seeds); LD = "
+            "LearnedDegree |tanh a|, GM = GroupMixture w_L/w_0, ‖θ_L≥1‖ = norm of the breaking "
+            "part of the effective generator",
+            "columns": ["teacher", "layer", "true f", "teacher ‖θ_L≥1‖", *deg_cols],
+            "rows": rows,
+        }
+    ]
+    if classical_rows:
+        tables.append(
+            {
+                "title": "classical (D_n on the sites): true vs learned per-layer degree (mean "
+                "over seeds); LD = LearnedDegreeLinear mean |f_σ|, GM = GroupMixtureLinear "
+                "1 - w_G, ‖W - T_G W‖ = breaking norm of the layer",
+                "columns": [
+                    "teacher",
+                    "layer",
+                    "true f",
+                    "teacher ‖W - T_G W‖",
+                    "LD f",
+                    "LD ‖W - T_G W‖",
+                    "GM 1 - w_G",
+                    "GM ‖W - T_G W‖",
+                ],
+                "rows": classical_rows,
+            }
+        )
+    tables.append(
+        {
+            "title": "fit to the teacher on test inputs",
+            "columns": ["side", "teacher", "student", "MSE to teacher p", "corr", "agreement"],
+            "rows": fit_rows,
+        }
+    )
     return {
         "study": "learned_degree",
         "paper": "Veefkind & Cesa, arXiv 2406.03946",
         "claim": "layers learn how equivariant to be: the learned degrees follow the data's",
         "config": config_dict(cfg),
         "records": records,
-        "tables": [
-            {
-                "title": "true vs learned per-layer degree (mean over seeds); LD = LearnedDegree "
-                "|tanh a|, GM = GroupMixture w_L/w_0, ‖θ_L≥1‖ = norm of the breaking part of the "
-                "effective generator",
-                "columns": ["teacher", "layer", "true f", "teacher ‖θ_L≥1‖", *deg_cols],
-                "rows": rows,
-            },
-            {
-                "title": "fit to the teacher on test states",
-                "columns": ["teacher", "student", "MSE to teacher p", "corr", "label agreement"],
-                "rows": fit_rows,
-            },
-        ],
+        "classical_records": classical,
+        "tables": tables,
         "findings": findings,
     }
 
 
 def _plot(result: dict[str, Any], path: Path) -> None:
     plt = pyplot()
-    records = result["records"]
-    teachers = sorted({r["teacher"] for r in records})
-    fig, axes = plt.subplots(1, len(teachers), figsize=(5 * len(teachers), 3.8), squeeze=False)
-    for ax, t in zip(axes[0], teachers, strict=True):
-        rs = [r for r in records if r["teacher"] == t]
-        x = np.arange(len(rs[0]["layers"]))
-        ax.plot(x, rs[0]["true_degrees"], "k-o", label="true f")
-        ax.plot(x, rs[0]["teacher_breaking"], "k:", label="teacher ‖θ_L≥1‖")
-        for k, s in enumerate(STUDENTS):
-            g = [r for r in rs if r["student"] == s]
-            if not g:
-                continue
-            ax.plot(
-                x, np.mean([r["learned_mean"] for r in g], axis=0), "-s", color=f"C{k}", label=s
-            )
-            ax.plot(
-                x,
-                np.mean([r["student_breaking"] for r in g], axis=0),
-                ":",
-                color=f"C{k}",
-                label=f"{s} ‖θ_L≥1‖",
-            )
-        ax.set_xticks(x, rs[0]["layers"], rotation=45, fontsize=7)
-        ax.set(ylabel="degree / breaking norm", title=f"teacher {t}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
+    sides = _by_side(result)
+    teachers = sorted({r["teacher"] for r in result["records"]})
+    fig, axes = plt.subplots(
+        len(sides),
+        len(teachers),
+        figsize=(5 * len(teachers), 3.8 * len(sides)),
+        squeeze=False,
+    )
+    for row, (side, side_records) in zip(axes, sides.items(), strict=True):
+        for ax, t in zip(row, teachers, strict=True):
+            rs = [r for r in side_records if r["teacher"] == t]
+            x = np.arange(len(rs[0]["layers"]))
+            ax.plot(x, rs[0]["true_degrees"], "k-o", label="true f")
+            ax.plot(x, rs[0]["teacher_breaking"], "k:", label="teacher breaking norm")
+            for k, s in enumerate(STUDENTS):
+                g = [r for r in rs if r["student"] == s]
+                if not g:
+                    continue
+                ax.plot(
+                    x,
+                    np.mean([r["learned_mean"] for r in g], axis=0),
+                    "-s",
+                    color=f"C{k}",
+                    label=s,
+                )
+                ax.plot(
+                    x,
+                    np.mean([r["student_breaking"] for r in g], axis=0),
+                    ":",
+                    color=f"C{k}",
+                    label=f"{s} breaking norm",
+                )
+            ax.set_xticks(x, rs[0]["layers"], rotation=45, fontsize=7)
+            ax.set(ylabel="degree / breaking norm", title=f"{side}, teacher {t}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
