@@ -77,14 +77,19 @@ gradient (:math:`x = -i` on :math:`\tau`) and the undo,
 
 Kernels
 -------
-On CPU the adjoint path applies each gather with SciPy's CSR kernel (two entries per row)
-into preallocated buffers, split over ``torch.get_num_threads()`` threads: a pure
-transposition runs on the real view of the data (precomputed real entries, half the
-arithmetic), a gate :math:`c_e + c_\tau s_k` on a large state in one complex pass with
-per-row entries.  Reductions and combinations use cache-sized NumPy chunks (torch's CPU
-reductions pay a thread wake-up per call, expensive on a loaded machine); sums are
-accumulated in double precision.  Elsewhere (CUDA, autograd) the kernels are
-``index_select`` and in-place torch arithmetic; ``kernel="torch"`` forces them on CPU.
+On CPU the adjoint path runs numba kernels (:mod:`eqqnn.sim._sector_numba`): every gate
+is *one* pass of a CSR matrix :math:`\sum_\pi c_\pi D_J(\pi)` on the union pattern of its
+basis permutations (a SWAP-exponential on neighbouring wires has at most two entries per
+row; a distant pair or a 3-/4-wire gate is either applied directly or conjugated from
+neighbouring wires, whichever a cost model of rows read per pass finds cheaper), runs of
+relabelling transpositions are fused into sparse products while that saves passes, and
+the backward step on :math:`W = [\psi\,|\,\mu]` computes
+:math:`\langle\mu|X_a|\psi\rangle` and :math:`U^\dagger W` in the same sweep into a
+second buffer.  Without numba (``kernel="scipy"``) each gather is SciPy's CSR kernel
+(two entries per row) with NumPy combinations, split over ``torch.get_num_threads()``
+threads.  Elsewhere (CUDA, autograd) the kernels are ``index_select`` and in-place torch
+arithmetic; ``kernel="torch"`` forces them on CPU.  Sums are accumulated in double
+precision.
 
 Examples
 --------
@@ -116,6 +121,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from eqqnn._validation import check_choice
@@ -127,6 +133,7 @@ from eqqnn.errors import (
     NotEquivariantError,
     ProblemTooLargeError,
 )
+from eqqnn.sim import _sector_numba as _nb
 from eqqnn.sim._kernels import ExpStep
 from eqqnn.sim._statevector import _COMPLEX, check_params, real_dtype_of
 from eqqnn.symmetry._qubits import permutation_operator
@@ -141,7 +148,10 @@ try:  # one-pass CSR kernel (stable C entry point of scipy.sparse for 15+ years)
 except ImportError:  # pragma: no cover - fall back to torch kernels
     _csr_matvecs = None
 
-__all__ = ["MAX_GATE_WIRES", "SpinSectorBackend", "clear_sector_caches"]
+__all__ = ["KERNELS", "MAX_GATE_WIRES", "SpinSectorBackend", "clear_sector_caches"]
+
+#: Kernel families of the adjoint path (``kernel=`` of :class:`SpinSectorBackend`).
+KERNELS = ("auto", "numba", "scipy", "torch")
 
 #: Largest number of wires of one gate or readout (``k!`` permutations, ``4^k`` entries).
 MAX_GATE_WIRES = 5
@@ -166,6 +176,23 @@ _SMALL_STATE_BYTES = 1 << 22
 _CHUNK = 1 << 15
 
 _MEMBERSHIP_TOL = 1e-8
+
+#: Cost model of one numba pass, in rows read per output row: ``nnz/d + overhead``, the
+#: overhead (writing the output row, the call) measured larger when the state does not
+#: fit in cache.  Fusing adjacent transpositions into one sparse product, or applying a
+#: distant gate directly instead of conjugating it, is chosen when this cost is lower.
+_PASS_OVERHEAD_SMALL = 0.5
+_PASS_OVERHEAD_LARGE = 4.0
+
+#: A distant gate is applied directly (one CSR matrix) only while every permutation of
+#: its basis has at most this many stored entries per row; beyond, it is conjugated.
+_MAX_DIRECT_FILL = 32.0
+
+#: Entries of a state below which a numba call runs as one block (one thread).
+_NUMBA_SERIAL_ENTRIES = 1 << 15
+
+#: ``[passes, bytes read + written]`` of the numba kernels when set to a list (benchmark).
+NUMBA_STATS: list[int] | None = None
 
 
 # ======================================================================================
@@ -300,6 +327,62 @@ def _thread_pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+@dataclass(frozen=True, eq=False)
+class _CsrOp:
+    r"""A sparse operator :math:`\sum_\pi c_\pi V_\pi` on one CSR pattern (numba kernels).
+
+    ``basis[π]`` holds the entries of :math:`D_J(\pi)` on the union pattern of the
+    permutations of one gate (one row for a pure permutation).
+    """
+
+    indptr: np.ndarray  # (d + 1,) int32 / int64
+    indices: np.ndarray  # (nnz,)
+    basis: np.ndarray  # (nb, nnz), the real dtype of the state
+
+    @property
+    def fill(self) -> float:
+        """Stored entries per row."""
+        return self.indices.shape[0] / max(1, self.indptr.shape[0] - 1)
+
+
+def _fill(mat: sp.spmatrix) -> float:
+    return mat.nnz / max(1, mat.shape[0])
+
+
+def _csr_op(mats: Sequence[sp.spmatrix], real: type) -> _CsrOp:
+    """Union pattern of ``mats`` (square, one shape) and their entries on it."""
+    d = mats[0].shape[0]
+    clean, keys = [], []
+    for m in mats:
+        m = sp.csr_matrix(m, copy=True)
+        m.eliminate_zeros()
+        m.sum_duplicates()
+        m.sort_indices()
+        rows = np.repeat(np.arange(d, dtype=np.int64), np.diff(m.indptr))
+        clean.append(m)
+        keys.append(rows * d + m.indices.astype(np.int64))
+    union = np.unique(np.concatenate(keys))
+    index = np.int32 if union.size < 2**31 - 1 else np.int64
+    indptr = np.zeros(d + 1, dtype=index)
+    np.cumsum(np.bincount(union // d, minlength=d), out=indptr[1:])
+    basis = np.zeros((len(mats), union.size), dtype=real)
+    for i, (m, k) in enumerate(zip(clean, keys, strict=True)):
+        basis[i, np.searchsorted(union, k)] = m.data
+    return _CsrOp(indptr, (union % d).astype(index), basis)
+
+
+def _gather_moves(positions: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Adjacent transpositions (applied in order) bringing sorted ``positions`` next to the
+    first one, order kept, and the positions they end at."""
+    cur = list(positions)
+    moves: list[int] = []
+    for i in range(1, len(cur)):
+        while cur[i] > cur[0] + i:
+            moves.append(cur[i] - 1)
+            cur[i] -= 1
+    return tuple(moves), tuple(cur)
+
+
 class _SectorKernel:
     r"""Gathers of :math:`D_J(s_k)` for one ``(n, J)``, device and dtype (cached per k)."""
 
@@ -316,6 +399,119 @@ class _SectorKernel:
         self._indptr: np.ndarray | None = None
         self._local = threading.local()  # per-thread buffer of CSR values
         self._lock = threading.Lock()
+        self._ops: dict[tuple, Any] = {}  # numba operators and plans
+        self._ops_lock = threading.RLock()
+
+    # ------------------------------------------------------------------ numba operators
+    def _real_np(self) -> type:
+        return np.float32 if self.real == torch.float32 else np.float64
+
+    def _s(self, k: int) -> sp.csr_matrix:
+        return self.form.transposition_matrix(k, cache=False)
+
+    def _transposition(self, p: int, q: int, cap: float | None) -> sp.csr_matrix | None:
+        """:math:`D(\tau_{pq})` by conjugation, ``None`` once it exceeds ``cap`` per row."""
+        mat = self._s(q - 1)
+        for k in range(q - 2, p - 1, -1):
+            s_k = self._s(k)
+            mat = sp.csr_matrix(s_k @ mat @ s_k)
+            mat.eliminate_zeros()
+            if cap is not None and _fill(mat) > cap:
+                return None
+        return mat
+
+    def _gate_op(self, alg: _Algebra, pos: Sequence[int], cap: float | None) -> _CsrOp | None:
+        """One operator for every basis permutation of a gate on ``pos`` (``None`` if some
+        permutation exceeds ``cap`` entries per row)."""
+        mats: list[sp.csr_matrix | None] = [None] * alg.size
+        taus: dict[int, sp.csr_matrix | None] = {}
+        ident = sp.identity(self.dim, format="csr", dtype=np.float64)
+
+        def rec(node: int, mat: sp.csr_matrix) -> bool:
+            if alg.slot[node] >= 0:
+                mats[alg.slot[node]] = mat
+            for child in alg.children[node]:
+                i = alg.generator[child]
+                if i not in taus:
+                    taus[i] = self._transposition(pos[i], pos[i + 1], cap)
+                tau = taus[i]
+                if tau is None:
+                    return False
+                prod = sp.csr_matrix(tau @ mat)
+                prod.eliminate_zeros()
+                if cap is not None and _fill(prod) > cap:
+                    return False
+                if not rec(child, prod):
+                    return False
+            return True
+
+        if not rec(0, ident):
+            return None
+        return _csr_op(mats, self._real_np())  # type: ignore[arg-type]
+
+    def word_ops(self, word: Sequence[int], large: bool) -> tuple[_CsrOp, ...]:
+        r"""Passes applying :math:`s_{k_r}\cdots s_{k_1}` (``word`` in order of application):
+        runs of adjacent transpositions fused into one sparse product while that costs less
+        than their separate passes (:data:`_PASS_OVERHEAD_SMALL` / ``_LARGE``)."""
+        word = tuple(word)
+        key = ("word", word, large)
+        with self._ops_lock:
+            ops = self._ops.get(key)
+            if ops is not None:
+                return ops
+            over = _PASS_OVERHEAD_LARGE if large else _PASS_OVERHEAD_SMALL
+            mats: list[sp.csr_matrix] = []
+            cur: sp.csr_matrix | None = None
+            separate = 0.0
+            for k in word:
+                s_k = self._s(k)
+                if cur is None:
+                    cur, separate = s_k, _fill(s_k) + over
+                    continue
+                trial = sp.csr_matrix(s_k @ cur)
+                trial.eliminate_zeros()
+                both = separate + _fill(s_k) + over
+                if _fill(trial) + over <= both:
+                    cur, separate = trial, both
+                else:
+                    mats.append(cur)
+                    cur, separate = s_k, _fill(s_k) + over
+            if cur is not None:
+                mats.append(cur)
+            ops = tuple(_csr_op([m], self._real_np()) for m in mats)
+            self._ops[key] = ops
+            return ops
+
+    def gate_plan(
+        self, step: _GateStep, large: bool
+    ) -> tuple[tuple[_CsrOp, ...], _CsrOp, tuple[_CsrOp, ...]]:
+        r"""``(pre, gate, post)``: the gate is ``post · gate · pre`` (``pre``/``post``
+        relabel its wires next to each other and back, empty for a direct operator)."""
+        pos, alg = step.positions, step.algebra
+        key = ("gate", pos, alg.k, large)
+        with self._ops_lock:
+            plan = self._ops.get(key)
+            if plan is not None:
+                return plan
+            moves, target = _gather_moves(pos)
+            if not moves:
+                op = self._gate_op(alg, pos, None)
+                assert op is not None
+                plan = ((), op, ())
+            else:
+                over = _PASS_OVERHEAD_LARGE if large else _PASS_OVERHEAD_SMALL
+                pre = self.word_ops(moves, large)
+                post = self.word_ops(moves[::-1], large)
+                inner = self._gate_op(alg, target, None)
+                assert inner is not None
+                chain = sum(o.fill + over for o in (*pre, inner, *post))
+                direct = self._gate_op(alg, pos, _MAX_DIRECT_FILL)
+                if direct is not None and direct.fill + over <= chain:
+                    plan = ((), direct, ())
+                else:
+                    plan = (pre, inner, post)
+            self._ops[key] = plan
+            return plan
 
     # ------------------------------------------------------------------ tables
     def torch_tables(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -1227,6 +1423,174 @@ def _undo(
     return acc
 
 
+# ---- numba engine (adjoint path on CPU) ---------------------------------------------------
+
+
+class _NumbaRun:
+    """Ping-pong buffers and the kernel calls of one sector on the numba path."""
+
+    def __init__(self, kern: _SectorKernel, data: np.ndarray, large: bool) -> None:
+        self.kern = kern
+        self.large = large
+        self.cur = data  # the input is never written
+        self.spare: list[np.ndarray] = []
+        d, width = data.shape
+        self.chunks = 1 if d * width < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
+
+    def _next(self) -> np.ndarray:
+        return self.spare.pop() if self.spare else np.empty_like(self.cur)
+
+    def _advance(self, out: np.ndarray, owned: bool) -> None:
+        if owned:
+            self.spare.append(self.cur)
+        self.cur = out
+
+    def perms(self, ops: Iterable[_CsrOp], owned: bool = True) -> bool:
+        """Apply pure permutations in order (real view).  Returns whether ``cur`` is owned."""
+        real = self.kern._real_np()
+        for op in ops:
+            out = self._next()
+            x = self.cur.view(real)
+            _nb.perm_pass(op.indptr, op.indices, op.basis[0], x, out.view(real), self.chunks)
+            _count(op, self.cur)
+            self._advance(out, owned)
+            owned = True
+        return owned
+
+    def gate(self, op: _CsrOp, coef: np.ndarray, owned: bool) -> np.ndarray:
+        out = self._next()
+        c = np.ascontiguousarray(coef, dtype=self.cur.dtype)
+        _nb.gate_pass(op.indptr, op.indices, op.basis, c, self.cur, out, self.chunks)
+        _count(op, self.cur)
+        self._advance(out, owned)
+        return out
+
+    def adjoint(self, op: _CsrOp, dcoef: np.ndarray, xcoef: np.ndarray) -> np.ndarray:
+        """``W <- Σ d_π D(π) W``; returns ``(m,)`` complex128 :math:`<μ|X_a|ψ>`."""
+        out = self._next()
+        half = self.cur.shape[1] // 2
+        m = xcoef.shape[0]
+        acc = np.zeros((self.chunks, m, half), dtype=np.complex128)
+        _nb.adjoint_pass(
+            op.indptr,
+            op.indices,
+            op.basis,
+            np.ascontiguousarray(dcoef, dtype=self.cur.dtype),
+            np.ascontiguousarray(xcoef, dtype=self.cur.dtype),
+            self.cur,
+            out,
+            acc,
+            self.chunks,
+        )
+        _count(op, self.cur)
+        self._advance(out, True)
+        return acc.sum(axis=(0, 2))
+
+
+def _count(op: _CsrOp, x: np.ndarray) -> None:
+    if NUMBA_STATS is not None:
+        NUMBA_STATS[0] += 1
+        NUMBA_STATS[1] += int(x.nbytes * (op.fill + 1))
+
+
+def _is_large(data: torch.Tensor) -> bool:
+    return data.numel() * data.element_size() > _SMALL_STATE_BYTES
+
+
+def _numba_forward(
+    prog: _Program, sectors: list[_Sector], params: torch.Tensor
+) -> tuple[list[_NumbaRun], list[bool]]:
+    """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call."""
+    _nb.set_threads(torch.get_num_threads())
+    theta = params.detach().to("cpu", torch.float64)
+    runs = [_NumbaRun(s.kernel, s.data.numpy(), _is_large(s.data)) for s in sectors]
+    owned = [False] * len(sectors)
+    for step in prog.steps:
+        if isinstance(step, _Relabel):
+            for j, run in enumerate(runs):
+                ops = run.kern.word_ops(step.ks, run.large)
+                owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
+            continue
+        c, _, _ = step.coefficients(theta)
+        for j, run in enumerate(runs):
+            pre, op, post = run.kern.gate_plan(step, run.large)
+            owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
+            run.gate(op, c, owned[j])
+            owned[j] = run.perms(post)
+    return runs, owned
+
+
+class _NumbaExpectation(torch.autograd.Function):
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, params: torch.Tensor, prog: _Program, sectors: list[_Sector], batch: int
+    ) -> torch.Tensor:
+        with torch.no_grad():
+            runs, _ = _numba_forward(prog, sectors, params)
+            c = prog.readout.constant
+            assert c is not None
+            value = None
+            lams = []
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(prog.readout, run.large)
+                psi = run.cur
+                ro = _NumbaRun(run.kern, psi, run.large)  # λ = O ψ in a fresh buffer
+                ro.gate(op, c, ro.perms(pre, False) if pre else False)
+                ro.perms(post)
+                lam = ro.cur
+                lams.append(lam)
+                part = _row_values(torch.from_numpy(psi), torch.from_numpy(lam), batch)
+                value = part if value is None else value + part
+        assert value is not None
+        ctx.prog, ctx.sectors, ctx.batch = prog, sectors, batch
+        ctx.states = [run.cur for run in runs]
+        ctx.lams = lams
+        ctx.params_meta = (params.dtype, params.device)
+        ctx.theta = params.detach().to("cpu", torch.float64)
+        return value.to(params.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> Any:  # type: ignore[override]
+        prog: _Program = ctx.prog
+        theta = ctx.theta
+        batch = ctx.batch
+        _nb.set_threads(torch.get_num_threads())
+        grad = np.zeros(theta.shape[0], dtype=np.float64)
+        g = grad_out.detach().to("cpu", torch.float64).numpy()
+        runs = []
+        for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
+            d, r = psi.shape
+            w = np.empty((d, 2 * r), dtype=psi.dtype)
+            w[:, :r] = psi
+            np.multiply(
+                lam.reshape(d, batch, -1),
+                g.astype(psi.real.dtype).reshape(1, batch, 1),
+                out=w[:, r:].reshape(d, batch, -1),
+            )
+            run = _NumbaRun(sec.kernel, w, _is_large(sec.data) or w.nbytes > _SMALL_STATE_BYTES)
+            runs.append(run)
+        ctx.states = ctx.lams = None  # release the forward buffers
+        for step in reversed(prog.steps):
+            if isinstance(step, _Relabel):
+                word = step.ks[::-1]
+                for run in runs:
+                    run.perms(run.kern.word_ops(word, run.large))
+                continue
+            _, dcoef, xcoef = step.coefficients(theta)
+            m = len(xcoef)
+            total = np.zeros(m, dtype=np.complex128)
+            xc = np.asarray(xcoef).reshape(m, step.algebra.size)
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(step, run.large)
+                run.perms(pre)
+                total += run.adjoint(op, dcoef, xc)
+                run.perms(post)
+            if m:
+                np.add.at(grad, list(step.params), 2.0 * total.real)
+        dtype, device = ctx.params_meta
+        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None
+
+
 # ---- functional engine (autograd path) ----------------------------------------------------
 
 
@@ -1325,8 +1689,10 @@ class SpinSectorBackend:
         Total spins ``J`` to keep (``None``: every sector in which the input has weight).
         The kept weight of each input must be 1 (or pass ``normalize=True``).
     kernel
-        ``"auto"`` (SciPy CSR kernel on CPU for the adjoint path, torch elsewhere) or
-        ``"torch"``.
+        One of :data:`KERNELS`: ``"auto"`` (numba on CPU for the adjoint path, SciPy if
+        numba cannot be imported, torch elsewhere), ``"numba"`` (CPU and adjoint only;
+        raises :class:`~eqqnn.errors.InvalidParameterError` without numba), ``"scipy"``
+        or ``"torch"``.
 
     Examples
     --------
@@ -1353,7 +1719,19 @@ class SpinSectorBackend:
         self.device = None if device is None else torch.device(device)
         self.dtype = dtype
         self.gradient = check_choice("gradient", gradient, ("adjoint", "autograd"))
-        self.kernel = check_choice("kernel", kernel, ("auto", "torch"))
+        self.kernel = check_choice("kernel", kernel, KERNELS)
+        if self.kernel == "numba":
+            if not _nb.AVAILABLE:
+                raise InvalidParameterError(
+                    f"kernel='numba' needs numba, which cannot be imported here "
+                    f"({_nb.IMPORT_ERROR}); install it (pip install 'numba>=0.59') or pass "
+                    f"one of {KERNELS}"
+                )
+            if self.gradient != "adjoint":
+                raise InvalidParameterError(
+                    f"kernel='numba' runs the adjoint path only, got gradient={gradient!r} "
+                    "(use kernel='auto' or 'torch' with gradient='autograd')"
+                )
         self.spins: tuple[float, ...] | None = None
         if spins is not None:
             values = []
@@ -1618,8 +1996,23 @@ class SpinSectorBackend:
         params = params.to(device=data.device, dtype=real_dtype_of(data.dtype))
         return prog, sectors, batch, params
 
+    def _engine(self, device: torch.device) -> str:
+        """``"numba"``, ``"scipy"`` or ``"torch"``: the kernels of the adjoint path."""
+        if self.kernel == "numba":
+            if device.type != "cpu":
+                raise InvalidParameterError(
+                    f"kernel='numba' runs on CPU, got states on {device}; use kernel='auto' "
+                    "or 'torch' on accelerators"
+                )
+            return "numba"
+        if self.kernel == "torch" or device.type != "cpu":
+            return "torch"
+        if self.kernel == "auto" and _nb.AVAILABLE:
+            return "numba"
+        return "scipy" if _csr_matvecs is not None else "torch"
+
     def _use_scipy(self, device: torch.device) -> bool:
-        return self.kernel == "auto" and device.type == "cpu" and _csr_matvecs is not None
+        return self._engine(device) == "scipy"
 
     def expectation(
         self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
@@ -1628,7 +2021,10 @@ class SpinSectorBackend:
         shape ``(B,)`` (real, the precision of the states)."""
         prog, sectors, batch, params = self._prepare(circuit, params, states, normalize)
         if self.gradient == "adjoint":
-            engine = _Engine(self._use_scipy(sectors[0].data.device))
+            kind = self._engine(sectors[0].data.device)
+            if kind == "numba":
+                return _NumbaExpectation.apply(params, prog, sectors, batch)
+            engine = _Engine(kind == "scipy")
             return _AdjointExpectation.apply(params, prog, sectors, batch, engine)
         finals = _forward_functional(prog, sectors, params)
         data = finals[0]
@@ -1667,6 +2063,15 @@ class SpinSectorBackend:
                 for k in reversed(prog.frame):
                     psi = sec.kernel.apply_functional(k, 0.0, 1.0, psi)
                 undone.append(psi)
+        elif self._engine(sectors[0].data.device) == "numba":
+            with torch.no_grad():
+                runs, owned = _numba_forward(prog, sectors, params)
+                undone = []
+                for run, own in zip(runs, owned, strict=True):
+                    word = tuple(reversed(prog.frame))
+                    ops = run.kern.word_ops(word, run.large) if word else ()
+                    own = run.perms(ops, own) if ops else own
+                    undone.append(torch.from_numpy(run.cur if own else run.cur.copy()))
         else:
             engine = _Engine(self._use_scipy(sectors[0].data.device))
             with torch.no_grad():

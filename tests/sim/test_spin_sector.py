@@ -29,7 +29,7 @@ from eqqnn.errors import (
     NotEquivariantError,
     ProblemTooLargeError,
 )
-from eqqnn.sim import StatevectorBackend
+from eqqnn.sim import StatevectorBackend, _sector_numba
 from eqqnn.sim._spin_sector import SpinSectorBackend, clear_sector_caches
 from eqqnn.symmetry import irrep_dimension, permutation_operator
 from eqqnn.symmetry._young import qubit_to_sector, sector_to_qubit
@@ -187,9 +187,124 @@ def test_cpu_kernel_paths(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     else:
         monkeypatch.setattr(_spin_sector, "_PARALLEL_MIN_ENTRIES", 0)
         monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
-    got = _value_and_grad(SpinSectorBackend(), c, theta, psi)
+    got = _value_and_grad(SpinSectorBackend(kernel="scipy"), c, theta, psi)
     np.testing.assert_allclose(got[0], ref[0], atol=1e-12)
     np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
+
+
+def _distant_circuit() -> Circuit:
+    """Gates on far-apart wires (no pooling, so no relabelling brings them together)."""
+    b = CircuitBuilder(9)
+    b.exp_gate((0, 1), SWAP)
+    b.exp_gate((1, 6), SWAP)
+    b.exp_gate((0, 8), SWAP)
+    b.fixed_gate((2, 7), SWAP, "SWAP")
+    b.exp_gate((7, 2, 4), heisenberg_exchange(3))
+    b.exp_gate((0, 3, 5, 8), heisenberg_exchange(4))
+    b.exp_gate((3, 5), SWAP)
+    return b.build(Readout((1, 7), SINGLET_PROJECTOR, low=0.0, high=1.0))
+
+
+NUMBA_CASES = [(8, "swap"), (9, "block3"), (8, "block4"), (10, "measure-heis")]
+NUMBA_CASES += [(8, "unshared"), (7, "heis-unshared-b3"), (8, "two-layers")]
+
+
+@pytest.mark.skipif(not _sector_numba.AVAILABLE, reason="numba is not installed")
+class TestNumbaKernel:
+    """The numba one-pass kernels against the torch kernels (values and adjoint gradients)."""
+
+    @pytest.mark.parametrize(("n", "kind"), NUMBA_CASES, ids=[f"{k}-{n}" for n, k in NUMBA_CASES])
+    def test_matches_torch_kernel(self, n: int, kind: str, complex_dtype: tuple) -> None:
+        name, _ = complex_dtype
+        dtype = getattr(torch, name)
+        tol = 1e-5 if dtype == torch.complex64 else 1e-10
+        c = su2_qcnn(n, **CONFIGS[kind])
+        theta = _params(c, n)
+        psi = _qubit_states(n, 3, n + 2).to(dtype)
+        ref = _value_and_grad(SpinSectorBackend(kernel="torch", dtype=dtype), c, theta, psi)
+        got = _value_and_grad(SpinSectorBackend(kernel="numba", dtype=dtype), c, theta, psi)
+        np.testing.assert_allclose(got[0], ref[0], atol=tol)
+        np.testing.assert_allclose(got[1], ref[1], atol=tol * max(1.0, np.abs(ref[1]).max()))
+
+    @pytest.mark.parametrize("plan", ["default", "direct", "conjugated", "fused", "unfused"])
+    def test_distant_gates(self, plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Distant pairs and 3-/4-wire gates, applied directly or conjugated from
+        neighbouring wires, with relabelling runs fused or not: all agree with dense."""
+        from eqqnn.sim import _spin_sector
+
+        if plan == "direct":
+            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 1e9)
+            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", 1e6)
+        elif plan == "conjugated":
+            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
+        elif plan == "fused":
+            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
+            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", 1e6)
+        elif plan == "unfused":
+            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
+            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", -1e6)
+        clear_sector_caches()
+        c = _distant_circuit()
+        theta = _params(c, 7)
+        psi = _qubit_states(9, 2, 8)
+        ref = _value_and_grad(StatevectorBackend(), c, theta, psi)
+        got = _value_and_grad(SpinSectorBackend(kernel="numba"), c, theta, psi)
+        clear_sector_caches()
+        np.testing.assert_allclose(got[0], ref[0], atol=1e-10)
+        np.testing.assert_allclose(got[1], ref[1], atol=1e-10)
+
+    def test_final_states_and_threads(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Relabelling undone on the numba path; block sums independent of the threads."""
+        c = su2_qcnn(12)
+        theta = _params(c, 3)
+        coords, _ = _singlets(12, 4, 1)
+        ref = SpinSectorBackend(kernel="torch").final_sector_states(c, theta, coords)
+        got = SpinSectorBackend(kernel="numba").final_sector_states(c, theta, coords)
+        np.testing.assert_allclose(got[0.0].numpy(), ref[0.0].numpy(), atol=1e-12)
+        a = _value_and_grad(SpinSectorBackend(kernel="numba"), c, theta, coords)
+        monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+        b = _value_and_grad(SpinSectorBackend(kernel="numba"), c, theta, coords)
+        np.testing.assert_array_equal(a[1], b[1])
+
+    def test_auto_selects_numba(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from eqqnn.sim import _spin_sector
+
+        calls = []
+        original = _spin_sector._NumbaExpectation.apply
+        monkeypatch.setattr(
+            _spin_sector._NumbaExpectation,
+            "apply",
+            lambda *a: calls.append(1) or original(*a),
+        )
+        c = su2_qcnn(8)
+        coords, _ = _singlets(8, 1, 0)
+        SpinSectorBackend().expectation(c, _params(c, 0), coords)
+        SpinSectorBackend(kernel="scipy").expectation(c, _params(c, 0), coords)
+        assert calls == [1]
+
+
+class TestKernelOption:
+    def test_bad_name(self) -> None:
+        with pytest.raises(InvalidParameterError, match=r"kernel must be one of .*'numba'.*'cuda'"):
+            SpinSectorBackend(kernel="cuda")
+
+    def test_numba_needs_adjoint(self) -> None:
+        with pytest.raises(InvalidParameterError, match="adjoint path only"):
+            SpinSectorBackend(kernel="numba", gradient="autograd")
+
+    def test_numba_missing(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without numba: kernel='numba' is refused by name, 'auto' falls back to SciPy."""
+        monkeypatch.setattr(_sector_numba, "AVAILABLE", False)
+        monkeypatch.setattr(_sector_numba, "IMPORT_ERROR", "No module named 'numba'")
+        with pytest.raises(InvalidParameterError, match=r"kernel='numba' needs numba.*No module"):
+            SpinSectorBackend(kernel="numba")
+        c = su2_qcnn(8)
+        theta = _params(c, 1)
+        coords, _ = _singlets(8, 2, 1)
+        ref = _value_and_grad(SpinSectorBackend(kernel="torch"), c, theta, coords)
+        got = _value_and_grad(SpinSectorBackend(), c, theta, coords)
+        np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
+        assert SpinSectorBackend()._engine(torch.device("cpu")) == "scipy"
 
 
 def test_ground_states_fed_directly() -> None:
