@@ -11,7 +11,11 @@ Each takes a frozen config (``quick()`` and ``tiny()`` presets), writes
 :func:`format_result` renders its tables and findings as text.  The classical mirror
 (:class:`ClassicalFamily`: models of :mod:`eqqnn.classical` on classical-shadow snapshots,
 with SO(3) acting on the snapshot vectors) runs inside the trade-off and augmentation
-studies.
+studies; the layerwise study runs MLPs (with and without octahedral augmentation) and the
+O-invariant ShadowGCNN on shadows with permutation-aligned layer errors
+(:func:`eqqnn.metrics.feature_equivariance_errors`), and the learned-degree study a
+:math:`D_n` network with :class:`~eqqnn.classical.LearnedDegreeLinear` and
+:class:`~eqqnn.classical.GroupMixtureLinear` students.
 """
 
 from eqqnn.studies._augmentation import (
@@ -22,6 +26,7 @@ from eqqnn.studies._augmentation import (
 )
 from eqqnn.studies._classical import (
     ClassicalFamily,
+    OctahedralRotation,
     ShadowRotation,
     classical_invariance_error,
     default_classical_families,
@@ -40,7 +45,13 @@ from eqqnn.studies._common import (
     random_states,
 )
 from eqqnn.studies._degree import DegreeConfig, run_learned_degree
-from eqqnn.studies._layerwise import CircuitFamily, LayerwiseConfig, run_layerwise
+from eqqnn.studies._layerwise import (
+    CircuitFamily,
+    LayerwiseConfig,
+    SnapshotFamily,
+    run_layerwise,
+    snapshot_layers,
+)
 from eqqnn.studies._tradeoff import ChainBreaking, TradeoffConfig, run_tradeoff
 
 __all__ = [
@@ -54,10 +65,12 @@ __all__ = [
     "EpochProbe",
     "HaarRotation",
     "LayerwiseConfig",
+    "OctahedralRotation",
     "OptimizerSpec",
     "QuadratureAugmentation",
     "ShadowRotation",
     "SlotMask",
+    "SnapshotFamily",
     "TradeoffConfig",
     "classical_invariance_error",
     "default_classical_families",
@@ -71,4 +84,5 @@ __all__ = [
     "run_learned_degree",
     "run_tradeoff",
     "shadow_inputs",
+    "snapshot_layers",
 ]
