@@ -12,16 +12,20 @@ their ``2^n`` amplitudes):
    gradient).  The peers run through eqqnn's exporters (``eqqnn.sim._pennylane`` /
    ``eqqnn.sim._qiskit``) when importable, else through a minimal PennyLane QNode built
    here (``qml.StatePrep`` + ``IsingXX·IsingYY·IsingZZ`` for ``exp(-iθ SWAP)``).  Best of
-   ``--repeat`` calls after a warm-up.  Ratio = peer time / sector time (complex128).
+   ``--repeat`` calls after a warm-up (the sector rows: ``--sector-repeat``, as a 20 ms
+   call is easily disturbed on a shared machine).  Ratio = peer time / sector time
+   (complex128).
    Target: at n = 16 the sector backend is at least 100x faster than the fastest peer.
 2. **Scale** (``n = 16..--max-n``): one training step (forward+backward, batch 16,
    complex64) of the sector backend, each n in a fresh process: cold (first step: index
-   tables) and warm time, peak RSS (``ru_maxrss``), kernel calls (adjacent-transposition
-   gathers; the backward ones act on ``[ψ | μ]``, twice as wide), and the time against
+   tables) and warm time, peak RSS (``ru_maxrss``), kernel calls (numba passes,
+   one sparse operator each, or SciPy/torch gathers; the backward ones act on
+   ``[ψ | μ]``, twice as wide), and the time against
    the memory-bandwidth floor: per forward gate, ``2 · dim M_0 · B · 8`` bytes read and
    written; per step, the bytes of every kernel call; both divided by the copy bandwidth
    of a large ``torch`` copy measured in the same run.  Targets: n = 24 under 10 s,
-   n = 28 under 2 min with peak memory under 12 GB.
+   n = 28 under 2 min with peak memory under 12 GB.  Table 0 gives the numba JIT cost:
+   the first call of a fresh process with an empty kernel cache, and with the cache.
 3. **Peers at scale**: the same training step (batch 16, complex128 for the peers) at
    n = 12, 14, ... in fresh processes until a step exceeds ``--peer-budget`` seconds,
    fails, or would need more than ``--peer-memory`` GB: the largest n each peer runs.
@@ -63,6 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=64, help="batch of the head-to-head table")
     parser.add_argument("--step-batch", type=int, default=16, help="batch of a training step")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sector-repeat", type=int, default=20, help="repeats of sector rows")
     parser.add_argument("--peer-budget", type=float, default=60.0, help="seconds per peer step")
     parser.add_argument("--peer-memory", type=float, default=8.0, help="GB a peer may use")
     parser.add_argument("--skip", nargs="*", default=[], help="peers to skip: " + " ".join(PEERS))
@@ -192,6 +197,45 @@ def _time(fn: Callable[[], object], repeat: int, budget: float) -> tuple[float, 
 # worker: one training step in a fresh process
 
 
+def _jit_worker() -> int:
+    """Time the first forward+backward of a fresh process (n = 8, complex128 and complex64)."""
+    t0 = time.perf_counter()
+    import torch
+
+    from eqqnn.circuits import su2_qcnn
+    from eqqnn.sim._spin_sector import SpinSectorBackend
+
+    t_import = time.perf_counter() - t0
+    circuit = su2_qcnn(8)
+    out: dict[str, Any] = {"import": t_import}
+    for dtype in ("complex128", "complex64"):
+        coords, _ = _singlets(8, 4, 0, dense=False)
+        theta = torch.zeros(circuit.n_params, dtype=torch.float64, requires_grad=True)
+        if dtype == "complex64":
+            theta = torch.zeros(circuit.n_params, dtype=torch.float32, requires_grad=True)
+        backend = SpinSectorBackend(kernel="numba")
+        t0 = time.perf_counter()
+        backend.expectation(circuit, theta, coords.to(getattr(torch, dtype))).sum().backward()
+        out[dtype] = time.perf_counter() - t0
+    print("RESULT " + json.dumps(out))
+    return 0
+
+
+def _jit_times() -> dict[str, dict]:
+    """First-call times in fresh processes: empty numba cache (compile) and warm cache."""
+    import tempfile
+
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        for label in ("compile (empty cache)", "cached (second process)"):
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", "jit"]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+            line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+            res[label] = json.loads(line[7:]) if line else {"error": proc.stderr[-200:]}
+    return res
+
+
 def _worker(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
@@ -207,7 +251,7 @@ def _worker(args: argparse.Namespace) -> int:
     states = (coords if impl == "sector" else dense).to(dtype)
     backend, note = _backend(impl, args.worker_dtype)
     p0 = np.random.default_rng(args.seed).uniform(-np.pi, np.pi, circuit.n_params)
-    calls = [0, 0]  # kernel calls, bytes read + written by them (one pass each way)
+    calls = [0, 0]  # kernel calls, bytes read + written by them
     original = _spin_sector._SectorKernel.apply
 
     def counting(self: Any, k: int, ce: complex, ct: complex, src: Any, *a: Any) -> None:
@@ -216,6 +260,7 @@ def _worker(args: argparse.Namespace) -> int:
         return original(self, k, ce, ct, src, *a)
 
     _spin_sector._SectorKernel.apply = counting  # type: ignore[method-assign]
+    _spin_sector.NUMBA_STATS = calls  # numba passes: rows read (entries per row) + written
 
     def step() -> tuple[float, float, int, int, int]:
         theta = torch.tensor(p0, dtype=rdtype, requires_grad=impl != "aer")
@@ -305,12 +350,15 @@ def _scale_ns(args: argparse.Namespace) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.worker == "jit":
+        return _jit_worker()
     if args.worker:
         return _worker(args)
     # Table 2 runs first, before this process grows: a child's ru_maxrss starts from the
     # parent's high-water mark at fork time on Linux, so the driver must still be small.
     load_start = os.getloadavg()[0]
     scale = {n: _run_worker("sector", n, "complex64", args, timeout=1800) for n in _scale_ns(args)}
+    jit = _jit_times()
 
     import numpy as np
     import torch
@@ -341,6 +389,19 @@ def main(argv: list[str] | None = None) -> int:
         if not torch.cuda.is_available()
         else f"CUDA: {torch.cuda.get_device_name()} (sector rows use the CPU)"
     )
+    print()
+
+    print("## 0. Numba kernels: first forward+backward of a fresh process (n = 8, batch 4)")
+    print()
+    print(
+        "| numba cache | import eqqnn (s) | first call complex128 (s) | first call complex64 (s) |"
+    )
+    print("|---|---:|---:|---:|")
+    for label, r in jit.items():
+        if "error" in r:
+            print(f"| {label} | n/a ({r['error']}) | | |")
+            continue
+        print(f"| {label} | {r['import']:.2f} | {r['complex128']:.2f} | {r['complex64']:.2f} |")
     print()
 
     # ---------------------------------------------------------------- table 1
@@ -403,10 +464,11 @@ def main(argv: list[str] | None = None) -> int:
                 if reference is None:
                     reference = values
                 err = float(np.abs(values - reference).max())
-                tf, _ = _time(fwd, args.repeat, args.peer_budget)
+                reps = args.sector_repeat if impl == "sector" else args.repeat
+                tf, _ = _time(fwd, reps, args.peer_budget)
                 tb = None
                 if impl != "aer":
-                    tb, once = _time(bwd, args.repeat, args.peer_budget)
+                    tb, once = _time(bwd, reps, args.peer_budget)
                     if once and tb > 2 * args.peer_budget:
                         gave_up[impl] = f"over {args.peer_budget:g} s at n={n}"
                 rows.append((impl, dtype, tf, tb, err, ""))

@@ -349,26 +349,40 @@ def _fill(mat: sp.spmatrix) -> float:
     return mat.nnz / max(1, mat.shape[0])
 
 
+def _canonical(m: sp.spmatrix) -> sp.csr_matrix:
+    m = sp.csr_matrix(m)
+    m.eliminate_zeros()
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
+
+
 def _csr_op(mats: Sequence[sp.spmatrix], real: type) -> _CsrOp:
     """Union pattern of ``mats`` (square, one shape) and their entries on it."""
     d = mats[0].shape[0]
-    clean, keys = [], []
-    for m in mats:
-        m = sp.csr_matrix(m, copy=True)
-        m.eliminate_zeros()
-        m.sum_duplicates()
-        m.sort_indices()
-        rows = np.repeat(np.arange(d, dtype=np.int64), np.diff(m.indptr))
-        clean.append(m)
-        keys.append(rows * d + m.indices.astype(np.int64))
-    union = np.unique(np.concatenate(keys))
-    index = np.int32 if union.size < 2**31 - 1 else np.int64
-    indptr = np.zeros(d + 1, dtype=index)
-    np.cumsum(np.bincount(union // d, minlength=d), out=indptr[1:])
-    basis = np.zeros((len(mats), union.size), dtype=real)
-    for i, (m, k) in enumerate(zip(clean, keys, strict=True)):
-        basis[i, np.searchsorted(union, k)] = m.data
-    return _CsrOp(indptr, (union % d).astype(index), basis)
+    clean = [_canonical(m) for m in mats]
+    if len(clean) == 1:
+        union = clean[0]
+    else:  # sum of magnitudes: no cancellation, so the pattern is the union
+        union = clean[0].copy()
+        union.data = np.abs(union.data)
+        for m in clean[1:]:
+            union = union + abs(m)
+        union = _canonical(union)
+    nnz = union.nnz
+    index = np.int32 if nnz < 2**31 - 1 else np.int64
+    indptr = union.indptr.astype(index)
+    indices = union.indices.astype(index)
+    basis = np.zeros((len(mats), nnz), dtype=real)
+    if len(clean) == 1:
+        basis[0] = union.data
+    else:
+        rows = np.repeat(np.arange(d, dtype=np.int64), np.diff(union.indptr))
+        keys = rows * d + union.indices  # sorted: canonical CSR is row-major ordered
+        for i, m in enumerate(clean):
+            mrows = np.repeat(np.arange(d, dtype=np.int64), np.diff(m.indptr))
+            basis[i, np.searchsorted(keys, mrows * d + m.indices)] = m.data
+    return _CsrOp(indptr, indices, basis)
 
 
 def _gather_moves(positions: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
