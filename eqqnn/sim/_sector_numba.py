@@ -54,6 +54,7 @@ __all__ = [
     "CHUNKS",
     "IMPORT_ERROR",
     "adjoint_pass",
+    "adjoint_pass1",
     "chunks_for",
     "gate_pass",
     "perm_pass",
@@ -170,6 +171,46 @@ def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # p
         for g in range(m):
             for r in range(half):
                 acc[c, g, r] = part[g, r]
+
+
+@_jit
+def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
+    r""":func:`adjoint_pass` for one generator (``xcoef`` of shape ``(1, nb)``): the
+    :math:`\psi` half of every gathered row is loaded once for ``out`` and for
+    :math:`X\psi`."""
+    d, width = w.shape
+    half = width // 2
+    nb = basis.shape[0]
+    size = (d + chunks - 1) // chunks
+    for c in _prange(chunks):
+        lo = c * size
+        hi = min(d, lo + size)
+        part = np.zeros(half, dtype=np.complex128)
+        row = np.empty(half, dtype=w.dtype)
+        for t in range(lo, hi):
+            a = indptr[t]
+            b = indptr[t + 1]
+            for r in range(width):
+                out[t, r] = 0.0
+            for r in range(half):
+                row[r] = 0.0
+            for k in range(a, b):
+                u = coef[0] * basis[0, k]
+                x = xcoef[0, 0] * basis[0, k]
+                for p in range(1, nb):
+                    u += coef[p] * basis[p, k]
+                    x += xcoef[0, p] * basis[p, k]
+                col = indices[k]
+                for r in range(half):
+                    v = w[col, r]
+                    out[t, r] += u * v
+                    row[r] += x * v
+                for r in range(half, width):
+                    out[t, r] += u * w[col, r]
+            for r in range(half):
+                part[r] += np.conj(w[t, half + r]) * row[r]
+        for r in range(half):
+            acc[c, 0, r] = part[r]
 
 
 def set_threads(threads: int) -> None:

@@ -188,6 +188,11 @@ _PASS_OVERHEAD_LARGE = 4.0
 #: its basis has at most this many stored entries per row; beyond, it is conjugated.
 _MAX_DIRECT_FILL = 32.0
 
+#: Fused runs of transpositions stop at this many stored entries per row (memory: the
+#: operators are cached per sector, 8 bytes and more per entry).
+_MAX_FUSED_FILL = 6.0
+_MAX_FUSED_FILL_LARGE = 4.0
+
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
@@ -474,27 +479,39 @@ class _SectorKernel:
             if ops is not None:
                 return ops
             over = _PASS_OVERHEAD_LARGE if large else _PASS_OVERHEAD_SMALL
-            mats: list[sp.csr_matrix] = []
+            cap = _MAX_FUSED_FILL_LARGE if large else _MAX_FUSED_FILL
+            runs: list[tuple[sp.csr_matrix, int]] = []  # (product, k if a single s_k else -1)
             cur: sp.csr_matrix | None = None
+            first = -1
             separate = 0.0
             for k in word:
                 s_k = self._s(k)
                 if cur is None:
-                    cur, separate = s_k, _fill(s_k) + over
+                    cur, first, separate = s_k, k, _fill(s_k) + over
                     continue
                 trial = sp.csr_matrix(s_k @ cur)
                 trial.eliminate_zeros()
                 both = separate + _fill(s_k) + over
-                if _fill(trial) + over <= both:
-                    cur, separate = trial, both
+                if _fill(trial) + over <= both and _fill(trial) <= cap:
+                    cur, first, separate = trial, -1, both
                 else:
-                    mats.append(cur)
-                    cur, separate = s_k, _fill(s_k) + over
+                    runs.append((cur, first))
+                    cur, first, separate = s_k, k, _fill(s_k) + over
+                del trial
             if cur is not None:
-                mats.append(cur)
-            ops = tuple(_csr_op([m], self._real_np()) for m in mats)
+                runs.append((cur, first))
+            ops = tuple(self._single(m, k) for m, k in runs)
             self._ops[key] = ops
             return ops
+
+    def _single(self, mat: sp.csr_matrix, k: int) -> _CsrOp:
+        """The operator of a fused run; one transposition's (``k >= 0``) is shared."""
+        if k < 0:
+            return _csr_op([mat], self._real_np())
+        op = self._ops.get(("s", k))
+        if op is None:
+            op = self._ops[("s", k)] = _csr_op([mat], self._real_np())
+        return op
 
     def gate_plan(
         self, step: _GateStep, large: bool
@@ -519,7 +536,9 @@ class _SectorKernel:
                 inner = self._gate_op(alg, target, None)
                 assert inner is not None
                 chain = sum(o.fill + over for o in (*pre, inner, *post))
-                direct = self._gate_op(alg, pos, _MAX_DIRECT_FILL)
+                # build the direct operator only while it can still be the cheaper one
+                cap = min(_MAX_DIRECT_FILL, chain - over)
+                direct = self._gate_op(alg, pos, cap) if cap > 0 else None
                 if direct is not None and direct.fill + over <= chain:
                     plan = ((), direct, ())
                 else:
@@ -1485,7 +1504,8 @@ class _NumbaRun:
         half = self.cur.shape[1] // 2
         m = xcoef.shape[0]
         acc = np.zeros((self.chunks, m, half), dtype=np.complex128)
-        _nb.adjoint_pass(
+        kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
+        kernel(
             op.indptr,
             op.indices,
             op.basis,
