@@ -363,7 +363,7 @@ def isotypic_measures(group: Group, *, real: bool = True) -> np.ndarray:
 
 def _all_matrices(rep: Representation, chunk: int = 64) -> Any:
     """Yield ``(flat indices, (n, d, d) matrices)`` over the whole group in chunks."""
-    order = character_table(rep.group).order
+    order = int(rep.group.order)
     for start in range(0, order, chunk):
         idx = np.arange(start, min(start + chunk, order))
         mats = np.asarray(rep.matrix(group_elements(rep.group, idx)))
@@ -448,15 +448,20 @@ def measure_twirl(
             f"the {rep_out.dim}-dimensional output representation "
             f"(expected (..., {rep_out.dim}, {rep_in.dim}))"
         )
-    order = character_table(rep_in.group).order
+    order = int(rep_in.group.order)
     measure = np.asarray(measure)
     if measure.shape != (order,):
         raise DimensionError(
             f"measure must have shape ({order},) (one weight per element of "
             f"{rep_in.group!r}), got {measure.shape}"
         )
-    out = np.zeros(x.shape, dtype=np.result_type(x.dtype, measure.dtype, np.float64))
-    complex_out = np.iscomplexobj(out)
+    # complex whenever an input is: Re(A X B) != Re(A) X Re(B) for complex matrices
+    complex_out = not (rep_in.is_real and rep_out.is_real) or bool(
+        np.iscomplexobj(x) or np.iscomplexobj(measure)
+    )
+    out = np.zeros(
+        x.shape, dtype=np.result_type(x.dtype, measure.dtype, np.complex128 if complex_out else 1.0)
+    )
     pieces_in = _all_matrices(rep_in)
     pieces_out = _all_matrices(rep_out)
     for (idx, r_in), (_, r_out) in zip(pieces_in, pieces_out, strict=True):

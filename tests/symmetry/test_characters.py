@@ -9,12 +9,15 @@ from eqqnn.classical import chain_group, chain_octahedral_group, group_table
 from eqqnn.errors import DimensionError, RepresentationError
 from eqqnn.symmetry import (
     SU2,
+    DirectSum,
+    FiniteGroup,
     MatrixRepresentation,
     OuterProduct,
     PermutationRepresentation,
     RegularRepresentation,
     SpinIrrep,
     TensorProduct,
+    TrivialRepresentation,
     character_table,
     conjugacy_classes,
     cyclic_group,
@@ -235,6 +238,22 @@ class TestPartialTwirl:
         assert np.abs(out_complex - out_real).max() < 1e-10
         assert np.abs(out_complex.imag).max() < 1e-12
 
+    def test_complex_representation_keeps_its_phases(self, rng: np.random.Generator) -> None:
+        # C_4 acting on C by i^k: Re(A X B) != Re(A) X Re(B), so real inputs must not
+        # drop the imaginary parts of the representation matrices
+        group = FiniteGroup.from_generators(
+            "C4 by i", [[1, 2, 3, 0]], matrix_generators=[np.array([[1j]])]
+        )
+        rep = DirectSum(MatrixRepresentation(group), TrivialRepresentation(group))
+        x = rng.standard_normal((2, 2))
+        uniform = np.full(group.order, 1 / group.order)
+        assert np.abs(measure_twirl(x, uniform, rep) - twirl(x, rep)).max() < 1e-12
+        for g in range(group.order):
+            delta = np.eye(group.order)[g]
+            r = np.asarray(rep.matrix(g))
+            expected = r @ x @ r.conj().T
+            assert np.abs(measure_twirl(x, delta, rep) - expected).max() < 1e-12
+
     def test_subgroup_measure_is_subgroup_twirl(self, rng: np.random.Generator) -> None:
         c4 = cyclic_group(4)
         rep = PermutationRepresentation(c4)
@@ -245,3 +264,6 @@ class TestPartialTwirl:
         assert np.abs(r2 @ out @ r2.T - out).max() < 1e-12
         r1 = rep.matrix(1).real
         assert np.abs(r1 @ out @ r1.T - out).max() > 1e-3
+        r0 = rep.matrix(0).real
+        assert np.abs(out - 0.5 * (r0 @ w @ r0.T + r2 @ w @ r2.T)).max() < 1e-12
+        assert np.abs(measure_twirl(out, mu, rep) - out).max() < 1e-12  # a projection
