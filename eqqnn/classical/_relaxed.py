@@ -214,8 +214,12 @@ class LearnedDegreeLinear(_PairTwirl):
     :math:`\sigma`-isotypic component of the action :math:`W \mapsto \rho_{out}(g) W
     \rho_{in}(g)^{-1}`.  At :math:`a = 0` the layer is exactly equivariant (the
     :math:`G`-twirl of :math:`W`), and :math:`\partial W_{\text{eff}} / \partial a_\sigma =
-    P_\sigma[W] \ne 0`.  The free bias :math:`b \in \mathbb R^{c_{out} \times d_{out}}` is
-    twirled by the same measure under :math:`\rho_{out}`.  The mirror of
+    P_\sigma[W]`, non-zero for every type that occurs in that action
+    (:attr:`present`, from the multiplicities
+    :math:`\frac{1}{|G|}\sum_g \overline{\chi_\sigma(g)}\,\chi_{out}(g)\chi_{in}(g)`); the
+    degrees of absent types act on nothing and keep zero gradient.  The free bias
+    :math:`b \in \mathbb R^{c_{out} \times d_{out}}` is twirled by the same measure under
+    :math:`\rho_{out}`.  The mirror of
     :class:`eqqnn.models.LearnedDegree` (spin components of SU(2) generators).
 
     Parameters
@@ -266,8 +270,15 @@ class LearnedDegreeLinear(_PairTwirl):
         table = character_table(self.group)
         self.labels: tuple[str, ...] = table.real_type_labels
         """Label of each real irrep type (the entries of :meth:`degrees`)."""
-        measures = torch.from_numpy(isotypic_measures(self.group, real=True))
+        measures_np = isotypic_measures(self.group, real=True)
+        measures = torch.from_numpy(measures_np)
         self.register_buffer("measures", measures.to(dtype=dtype, device=device))
+        # trace of P_sigma on the action W -> rho_out W rho_in^T: d_sigma x multiplicity
+        chi_in = np.trace(self.table.real_matrices(rep_in), axis1=-2, axis2=-1)
+        chi_out = np.trace(self.table.real_matrices(rep_out), axis1=-2, axis2=-1)
+        present = torch.from_numpy(measures_np @ (chi_out * chi_in) > 0.5)
+        self.register_buffer("present", present.to(device=device))
+        """``(n_types,)`` bool: which real irrep types occur in the maps ``rep_in -> rep_out``."""
         self.weight = nn.Parameter(self._init_weight(as_torch_generator(seed), gain, dtype, device))
         self.bias = (
             nn.Parameter(torch.zeros(self.out_channels, rep_out.dim, dtype=dtype, device=device))

@@ -339,6 +339,11 @@ def feature_equivariance_errors(
                 a_g = _matrix(feats[i], f"output of layer {name!r}")
                 if action is not None:
                     expected = _matrix(action(base[i], g), f"action on layer {name!r}")
+                    if expected.shape != a_g.shape:
+                        raise DimensionError(
+                            f"the feature action of layer {name!r} returned features of shape "
+                            f"{expected.shape}, expected the layer's {a_g.shape}"
+                        )
                     known.append(_relative(float(np.linalg.norm(a_g - expected)), scale))
                 e, pi = permutation_alignment(ref, a_g, relative_to=relative_to)
                 perm.append(e)

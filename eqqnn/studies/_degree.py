@@ -95,6 +95,11 @@ class DegreeConfig:
     """Hidden channels of the classical network (each a copy of the permutation rep)."""
     classical_lr: float = 0.02
     """Adam learning rate of the classical students."""
+    classical_mixture_init_logit: float = 0.0
+    """Initial logit of the classical [G]-mixture's branches below :math:`D_n` (the
+    :math:`D_n` branch at 0).  Its branches start at zero weight, so the student is exactly
+    equivariant for any logit; 0 keeps their gradients O(1) (the quantum mixture shares one
+    weight and needs a very negative logit instead)."""
     classical_penalty: float = 1e-3
     r"""Weight of the penalty :math:`\lambda\sum_\ell\|W_\ell - \mathcal T_G[W_\ell]\|_F^2`."""
 
@@ -118,6 +123,7 @@ class DegreeConfig:
         check_int("classical_hidden", self.classical_hidden, minimum=1)
         check_real("classical_lr", self.classical_lr, minimum=0.0, allow_equal=False)
         check_real("classical_penalty", self.classical_penalty, minimum=0.0)
+        check_real("classical_mixture_init_logit", self.classical_mixture_init_logit)
         layers = _n_layers(n)
         bad = [t for t in self.teachers if len(t) != layers]
         if bad:
@@ -287,7 +293,7 @@ def run_learned_degree(
                 penalty=cfg.classical_penalty,
                 teacher_seed=cfg.teacher_seed,
                 input_seed=cfg.input_seed,
-                mixture_init_logit=cfg.mixture_init_logit,
+                mixture_init_logit=cfg.classical_mixture_init_logit,
                 advance=lambda: advance(bar),
             )
     finally:

@@ -41,7 +41,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from eqqnn._validation import check_choice, check_int, check_real
 from eqqnn.classical import GroupMixtureLinear, LearnedDegreeLinear, generated_subgroup
+from eqqnn.errors import InvalidParameterError
 from eqqnn.symmetry import (
     FiniteGroup,
     PermutationRepresentation,
@@ -76,12 +78,15 @@ class DegreeNet(nn.Module):
 
     def degrees(self) -> list[float]:
         """Per layer the mean learned degree (LearnedDegree: mean |f_σ| over the nontrivial
-        types; GroupMixture: the weight off the fully equivariant branch)."""
+        types that occur in the layer's maps; GroupMixture: the weight off the fully
+        equivariant branch)."""
         out = []
         with torch.no_grad():
             for layer in self.layers:
                 if isinstance(layer, LearnedDegreeLinear):
-                    out.append(float(layer.degrees()[1:].abs().mean()))
+                    present = layer.present.clone()
+                    present[0] = False  # the trivial type is fixed at 1
+                    out.append(float(layer.degrees()[present].abs().mean()))
                 else:
                     out.append(float(1.0 - layer.mixture_weights()[0]))
         return out
@@ -121,6 +126,20 @@ def degree_net(
     >>> max(net.breaking_norms()) < 1e-12
     True
     """
+    check_choice("kind", kind, STUDENTS)
+    check_int("n_sites", n_sites, minimum=3)
+    check_int("n_layers", n_layers, minimum=1)
+    check_int("hidden", hidden, minimum=1)
+    if degrees is not None:
+        if kind != "learned_degree":
+            raise InvalidParameterError(
+                f"degrees fix a learned_degree teacher; kind={kind!r} takes none"
+            )
+        degrees = tuple(check_real("degree", f, minimum=0.0, maximum=1.0) for f in degrees)
+        if len(degrees) != n_layers:
+            raise InvalidParameterError(
+                f"degrees needs one value per layer ({n_layers}), got {len(degrees)}: {degrees}"
+            )
     group = dihedral_group(n_sites)
     perm, triv = PermutationRepresentation(group), TrivialRepresentation(group)
     gen = torch.Generator().manual_seed(seed)

@@ -327,6 +327,25 @@ class TestGradients:
         grad = dict(zip(layer.labels[1:], layer.logits.grad.abs().tolist(), strict=True))
         assert grad["1b"] < 1e-12
         assert min(grad["2a"], grad["3a"], grad["3b"]) > 1e-6
+        assert dict(zip(layer.labels, layer.present.tolist(), strict=True)) == {
+            "1a": True,
+            "1b": False,
+            "2a": True,
+            "3a": True,
+            "3b": True,
+        }
+
+    @pytest.mark.parametrize("target", ["perm", "trivial"])
+    def test_present_types_are_those_with_gradient(self, target: str) -> None:
+        group = dihedral_group(6)
+        perm = PermutationRepresentation(group)
+        rep_out = perm if target == "perm" else TrivialRepresentation(group)
+        layer = LearnedDegreeLinear(perm, rep_out, in_channels=2, dtype=F64, bias=False)
+        x = torch.randn(7, 2, 6, dtype=F64, generator=torch.Generator().manual_seed(3))
+        (layer(x).sin().sum()).backward()
+        has_grad = (layer.logits.grad.abs() > 1e-10).tolist()
+        assert has_grad == layer.present[1:].tolist()
+        assert layer.present.all() if target == "perm" else not layer.present.all()
 
     def test_relaxed_conv_gradients(self) -> None:
         conv = RelaxedGroupConv(D4, in_channels=CIN, out_channels=COUT, dtype=F64)

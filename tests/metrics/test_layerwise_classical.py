@@ -202,6 +202,17 @@ class TestInputs:
         with pytest.raises(DimensionError, match="scalar"):
             linear_alignment(np.float64(1.0), np.float64(1.0))
 
+    def test_feature_action_of_the_wrong_shape(self) -> None:
+        match = r"returned features of shape \(200, 1\), expected the layer.s \(200, 6\)"
+        with pytest.raises(DimensionError, match=match):
+            feature_equivariance_errors(
+                [("a", lambda v: v)],
+                _inputs(),
+                _roll_inputs,
+                [1],
+                feature_actions=[lambda f, g: f[:, :1]],
+            )
+
     def test_zero_features_give_nan(self) -> None:
         err, _ = permutation_alignment(np.zeros((4, 2)), np.ones((4, 2)), relative_to="norm")
         assert np.isnan(err)

@@ -53,6 +53,20 @@ class TestDegreeNet:
         expected = 1.0 - 1.0 / (1.0 + 2.0 * math.exp(-6.0))
         assert gm.degrees() == pytest.approx([expected, expected], rel=1e-12)
 
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"kind": "free"}, "kind must be one of"),
+            ({"degrees": (0.0, 0.5)}, r"one value per layer \(3\), got 2"),
+            ({"degrees": (0.0, 1.5, 0.0)}, "degree must be <= 1.0, got 1.5"),
+            ({"kind": "group_mixture", "degrees": (0.0, 0.0, 0.0)}, "takes none"),
+        ],
+    )
+    def test_bad_arguments(self, kwargs: dict, match: str) -> None:
+        args = {"kind": "learned_degree", **kwargs}
+        with pytest.raises(ValueError, match=match):
+            degree_net(args.pop("kind"), 4, 3, 2, seed=0, **args)
+
 
 class TestStudy:
     def test_tiny_run_has_both_sides(self, tmp_path) -> None:
