@@ -25,7 +25,6 @@ from eqqnn.classical._chain import (
     shadow_representation,
 )
 from eqqnn.classical._gcnn import GroupConv, GroupPool, LiftingConv
-from eqqnn.classical._group_tables import GroupTable, group_table
 from eqqnn.classical._linear import (
     EquivariantBasis,
     EquivariantLinear,
@@ -45,7 +44,6 @@ from eqqnn.classical._relaxed import (
     LearnedDegreeLinear,
     RelaxedGroupConv,
     ResidualPathway,
-    generated_subgroup,
 )
 from eqqnn.classical._steerable import (
     NormActivation,
@@ -55,7 +53,13 @@ from eqqnn.classical._steerable import (
     pair_invariants,
     shot_mean,
 )
-from eqqnn.symmetry import RealSpinIrrep, real_basis_change
+from eqqnn.symmetry import (
+    GroupTable,
+    RealSpinIrrep,
+    generated_subgroup,
+    group_table,
+    real_basis_change,
+)
 
 __all__ = [
     "SNAPSHOT_SCALE",

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from eqqnn.classical._common import as_numpy_real
 from eqqnn.errors import DimensionError, InvalidParameterError, RepresentationError
 from eqqnn.symmetry import (
     DirectProduct,
@@ -38,6 +37,7 @@ from eqqnn.symmetry import (
     TensorProduct,
     TrivialRepresentation,
 )
+from eqqnn.symmetry._group_tables import as_numpy_real
 from eqqnn.symmetry._groups import as_generator
 from eqqnn.symmetry._representations import _batch_size
 

@@ -96,19 +96,6 @@ def check_correlator_batch(x: object, n_sites: int) -> torch.Tensor:
     return x
 
 
-def as_numpy_real(mats: np.ndarray, what: str) -> np.ndarray:
-    """Real part of matrices that must be real (raises when the imaginary part is not zero)."""
-    mats = np.asarray(mats)
-    if np.iscomplexobj(mats):
-        if np.abs(mats.imag).max(initial=0.0) > 1e-10:
-            raise InvalidParameterError(
-                f"{what} must be real (an orthogonal representation); got imaginary parts up "
-                f"to {np.abs(mats.imag).max():.2e}"
-            )
-        mats = mats.real
-    return np.ascontiguousarray(mats, dtype=np.float64)
-
-
 def init_uniform_(module: nn.Module, generator: torch.Generator) -> nn.Module:
     r"""Seeded re-initialization of every ``nn.Linear`` / ``nn.Conv1d`` inside ``module``.
 

@@ -2,7 +2,7 @@ r"""Group-convolutional layers (G-CNN, Cohen & Welling 2016) on finite groups.
 
 Feature maps are functions on a finite group :math:`G` (a
 :class:`~eqqnn.symmetry.FiniteGroup` or a :class:`~eqqnn.symmetry.DirectProduct` of
-them, flat indexing of :mod:`eqqnn.classical._group_tables`), stored as tensors
+them, flat indexing of :mod:`eqqnn.symmetry._group_tables`), stored as tensors
 ``(..., channels, |G|)``; :math:`G` acts by the left-regular representation
 :math:`(\lambda(k) f)(g) = f(k^{-1} g)`.
 
@@ -44,9 +44,9 @@ from torch import nn
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
-from eqqnn.classical._group_tables import group_table
 from eqqnn.errors import DimensionError, InvalidParameterError, RepresentationError
 from eqqnn.symmetry import DirectProduct, Group, Representation
+from eqqnn.symmetry._group_tables import group_table
 
 __all__ = ["GroupConv", "GroupPool", "LiftingConv"]
 

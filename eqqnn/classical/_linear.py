@@ -36,7 +36,6 @@ from torch import nn
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
-from eqqnn.classical._group_tables import group_table
 from eqqnn.errors import DimensionError, RepresentationError
 from eqqnn.symmetry import (
     DirectProduct,
@@ -46,6 +45,7 @@ from eqqnn.symmetry import (
     equivariant_basis,
 )
 from eqqnn.symmetry._equivariant import MAX_NULLSPACE_DIM
+from eqqnn.symmetry._group_tables import group_table
 
 __all__ = [
     "EquivariantBasis",

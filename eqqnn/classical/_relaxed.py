@@ -44,7 +44,6 @@ from torch import nn
 from eqqnn._validation import check_int, check_real
 from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
 from eqqnn.classical._gcnn import GroupConv, LiftingConv, _check_input
-from eqqnn.classical._group_tables import GroupTable, group_table
 from eqqnn.classical._linear import EquivariantLinear
 from eqqnn.errors import (
     DimensionError,
@@ -59,13 +58,13 @@ from eqqnn.symmetry import (
     character_table,
     isotypic_measures,
 )
+from eqqnn.symmetry._group_tables import GroupTable, group_table
 
 __all__ = [
     "GroupMixtureLinear",
     "LearnedDegreeLinear",
     "RelaxedGroupConv",
     "ResidualPathway",
-    "generated_subgroup",
 ]
 
 #: Largest intermediate ``|G| c_out c_in d_out d_in`` of a torch measure twirl.
@@ -336,39 +335,6 @@ class LearnedDegreeLinear(_PairTwirl):
         )
 
 
-def generated_subgroup(group: Group, generators: Sequence[Any]) -> np.ndarray:
-    r"""Sorted flat indices of the subgroup :math:`\langle s_1, \dots, s_k \rangle`.
-
-    Generators are flat indices (:class:`GroupTable` indexing) or, for a direct product,
-    tuples of factor elements.  An empty list gives the trivial subgroup ``[0]``.
-
-    Examples
-    --------
-    >>> from eqqnn.symmetry import cyclic_group
-    >>> generated_subgroup(cyclic_group(6), [2]).tolist()
-    [0, 2, 4]
-    """
-    table = group_table(group)
-    gens = []
-    for s in generators:
-        if isinstance(s, tuple):
-            gens.extend(table.flat_index(s).tolist())
-        else:
-            gens.append(check_int("generator", s, minimum=0, maximum=table.order - 1))
-    members = {0}
-    frontier = [0]
-    while frontier:
-        new = []
-        for h in frontier:
-            for s in gens:
-                p = int(table.cayley[s, h])
-                if p not in members:
-                    members.add(p)
-                    new.append(p)
-        frontier = new
-    return np.array(sorted(members), dtype=np.int64)
-
-
 def _check_subgroup(table: GroupTable, elements: object, index: int) -> np.ndarray:
     try:
         h = np.unique(np.asarray(elements, dtype=np.int64).reshape(-1))
@@ -427,7 +393,7 @@ class GroupMixtureLinear(_PairTwirl):
 
     Examples
     --------
-    >>> from eqqnn.symmetry import PermutationRepresentation, dihedral_group
+    >>> from eqqnn.symmetry import PermutationRepresentation, dihedral_group, generated_subgroup
     >>> rep = PermutationRepresentation(dihedral_group(4))
     >>> rotations = generated_subgroup(rep.group, [1])
     >>> layer = GroupMixtureLinear(rep, rep, subgroups=[rotations])

@@ -17,7 +17,6 @@ from eqqnn.symmetry._characters import (
     CharacterTable,
     character_table,
     conjugacy_classes,
-    group_elements,
     isotypic_measures,
     isotypic_projectors,
     measure_twirl,
@@ -32,6 +31,12 @@ from eqqnn.symmetry._equivariant import (
     same_span,
     twirl,
     twirl_monte_carlo,
+)
+from eqqnn.symmetry._group_tables import (
+    GroupTable,
+    generated_subgroup,
+    group_elements,
+    group_table,
 )
 from eqqnn.symmetry._groups import (
     SU2,
@@ -87,6 +92,7 @@ __all__ = [
     "FactorRepresentation",
     "FiniteGroup",
     "Group",
+    "GroupTable",
     "MatrixRepresentation",
     "OuterProduct",
     "PermutationRepresentation",
@@ -113,7 +119,9 @@ __all__ = [
     "equivariant_basis",
     "equivariant_choi_basis",
     "exchange_sector_matrix",
+    "generated_subgroup",
     "group_elements",
+    "group_table",
     "haar_quadrature",
     "hermitian_basis",
     "irrep_dimension",

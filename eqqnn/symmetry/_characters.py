@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from eqqnn.errors import DimensionError, InvalidParameterError, RepresentationError
+from eqqnn.symmetry._group_tables import finite_factors, group_elements
 from eqqnn.symmetry._groups import DirectProduct, FiniteGroup, Group
 from eqqnn.symmetry._representations import Representation
 
@@ -59,7 +60,6 @@ __all__ = [
     "CharacterTable",
     "character_table",
     "conjugacy_classes",
-    "group_elements",
     "isotypic_measures",
     "isotypic_projectors",
     "measure_twirl",
@@ -71,36 +71,7 @@ MAX_CHARACTER_ORDER = 5000
 
 
 def _check_finite(group: object) -> tuple[FiniteGroup, ...]:
-    if isinstance(group, FiniteGroup):
-        return (group,)
-    if isinstance(group, DirectProduct) and all(isinstance(f, FiniteGroup) for f in group.factors):
-        return tuple(group.factors)  # type: ignore[arg-type]
-    raise RepresentationError(
-        "characters need a FiniteGroup or a DirectProduct of FiniteGroups, got "
-        f"{group!r} ({type(group).__name__})"
-    )
-
-
-def group_elements(group: Group, flat: np.ndarray | None = None) -> Any:
-    r"""Elements of a finite group (or product) in its own format, from flat indices.
-
-    Row-major flat indexing :math:`\iota(g_1, \dots, g_k) = (\dots(g_1 |G_2| + g_2)
-    \dots) + g_k` for a :class:`~eqqnn.symmetry.DirectProduct` (the indexing of
-    :class:`eqqnn.classical.GroupTable` and of :class:`~eqqnn.symmetry.OuterProduct`).
-
-    Examples
-    --------
-    >>> from eqqnn.symmetry import DirectProduct, cyclic_group
-    >>> [a.tolist() for a in group_elements(DirectProduct(cyclic_group(2), cyclic_group(3)))]
-    [[0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2]]
-    """
-    factors = _check_finite(group)
-    shape = tuple(f.order for f in factors)
-    n = math.prod(shape)
-    flat = np.arange(n) if flat is None else np.asarray(flat, dtype=np.int64)
-    if isinstance(group, FiniteGroup):
-        return flat
-    return tuple(np.asarray(i, dtype=np.int64) for i in np.unravel_index(flat, shape))
+    return finite_factors(group, "characters")
 
 
 @dataclass(frozen=True, eq=False)

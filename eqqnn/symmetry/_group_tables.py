@@ -10,28 +10,84 @@ groups the element :math:`(g_1, \dots, g_k)` has the row-major flat index
 the ordering of the Kronecker products in :class:`~eqqnn.symmetry.OuterProduct`, so that
 the regular representation of the product is the outer product of the factors' regular
 representations.  The tables are computed once per group and cached.
+
+The symmetry core owns this indexing: the character tables
+(:mod:`eqqnn.symmetry._characters`), the G-CNN layers and the relaxed layers of
+:mod:`eqqnn.classical` all use :func:`group_elements` / :class:`GroupTable`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from eqqnn.classical._common import as_numpy_real
-from eqqnn.errors import RepresentationError
-from eqqnn.symmetry import (
-    DirectProduct,
-    FiniteGroup,
-    Group,
+from eqqnn._validation import check_int
+from eqqnn.errors import InvalidParameterError, RepresentationError
+from eqqnn.symmetry._groups import DirectProduct, FiniteGroup, Group
+from eqqnn.symmetry._representations import (
     OuterProduct,
     RegularRepresentation,
     Representation,
 )
 
-__all__ = ["GroupTable", "group_table"]
+__all__ = [
+    "GroupTable",
+    "as_numpy_real",
+    "finite_factors",
+    "generated_subgroup",
+    "group_elements",
+    "group_table",
+]
+
+
+def as_numpy_real(mats: np.ndarray, what: str) -> np.ndarray:
+    """Real part of matrices that must be real (raises when the imaginary part is not zero)."""
+    mats = np.asarray(mats)
+    if np.iscomplexobj(mats):
+        if np.abs(mats.imag).max(initial=0.0) > 1e-10:
+            raise InvalidParameterError(
+                f"{what} must be real (an orthogonal representation); got imaginary parts up "
+                f"to {np.abs(mats.imag).max():.2e}"
+            )
+        mats = mats.real
+    return np.ascontiguousarray(mats, dtype=np.float64)
+
+
+def finite_factors(group: object, what: str = "this operation") -> tuple[FiniteGroup, ...]:
+    """The factors of a FiniteGroup (itself) or of a DirectProduct of FiniteGroups."""
+    if isinstance(group, FiniteGroup):
+        return (group,)
+    if isinstance(group, DirectProduct) and all(isinstance(f, FiniteGroup) for f in group.factors):
+        return tuple(group.factors)  # type: ignore[arg-type]
+    raise RepresentationError(
+        f"{what} needs a FiniteGroup or a DirectProduct of FiniteGroups, got {group!r} "
+        f"({type(group).__name__})"
+    )
+
+
+def group_elements(group: Group, flat: np.ndarray | None = None) -> Any:
+    r"""Elements of a finite group (or product) in its own format, from flat indices.
+
+    Row-major flat indexing :math:`\iota(g_1, \dots, g_k) = (\dots(g_1 |G_2| + g_2)
+    \dots) + g_k` for a :class:`~eqqnn.symmetry.DirectProduct` (the indexing of
+    :class:`GroupTable` and of :class:`~eqqnn.symmetry.OuterProduct`); no Cayley table is
+    built.
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import DirectProduct, cyclic_group
+    >>> [a.tolist() for a in group_elements(DirectProduct(cyclic_group(2), cyclic_group(3)))]
+    [[0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2]]
+    """
+    shape = tuple(f.order for f in finite_factors(group, "flat group indexing"))
+    flat = np.arange(math.prod(shape)) if flat is None else np.asarray(flat, dtype=np.int64)
+    if isinstance(group, FiniteGroup):
+        return flat
+    return tuple(np.asarray(i, dtype=np.int64) for i in np.unravel_index(flat, shape))
 
 
 class GroupTable:
@@ -52,17 +108,7 @@ class GroupTable:
     """
 
     def __init__(self, group: Group) -> None:
-        if isinstance(group, FiniteGroup):
-            factors: tuple[FiniteGroup, ...] = (group,)
-        elif isinstance(group, DirectProduct) and all(
-            isinstance(f, FiniteGroup) for f in group.factors
-        ):
-            factors = tuple(group.factors)  # type: ignore[assignment]
-        else:
-            raise RepresentationError(
-                "group convolutions need a FiniteGroup or a DirectProduct of FiniteGroups, "
-                f"got {group!r}"
-            )
+        factors = finite_factors(group, "a group table")
         self.group = group
         self.factors = factors
         self.shape = tuple(f.order for f in factors)
@@ -85,10 +131,7 @@ class GroupTable:
 
         An integer array for a FiniteGroup, a tuple of integer arrays for a DirectProduct.
         """
-        flat = np.arange(self.order) if flat is None else np.asarray(flat, dtype=np.int64)
-        if isinstance(self.group, FiniteGroup):
-            return flat
-        return tuple(np.asarray(i, dtype=np.int64) for i in np.unravel_index(flat, self.shape))
+        return group_elements(self.group, flat)
 
     def flat_index(self, g: Any) -> np.ndarray:
         """Flat indices of group elements (inverse of :meth:`elements`)."""
@@ -149,3 +192,36 @@ def group_table(group: Group) -> GroupTable:
     (6, 0)
     """
     return GroupTable(group)
+
+
+def generated_subgroup(group: Group, generators: Sequence[Any]) -> np.ndarray:
+    r"""Sorted flat indices of the subgroup :math:`\langle s_1, \dots, s_k \rangle`.
+
+    Generators are flat indices (:class:`GroupTable` indexing) or, for a direct product,
+    tuples of factor elements.  An empty list gives the trivial subgroup ``[0]``.
+
+    Examples
+    --------
+    >>> from eqqnn.symmetry import cyclic_group
+    >>> generated_subgroup(cyclic_group(6), [2]).tolist()
+    [0, 2, 4]
+    """
+    table = group_table(group)
+    gens = []
+    for s in generators:
+        if isinstance(s, tuple):
+            gens.extend(table.flat_index(s).tolist())
+        else:
+            gens.append(check_int("generator", s, minimum=0, maximum=table.order - 1))
+    members = {0}
+    frontier = [0]
+    while frontier:
+        new = []
+        for h in frontier:
+            for s in gens:
+                p = int(table.cayley[s, h])
+                if p not in members:
+                    members.add(p)
+                    new.append(p)
+        frontier = new
+    return np.array(sorted(members), dtype=np.int64)
