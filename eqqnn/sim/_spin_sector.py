@@ -198,9 +198,6 @@ _MAX_FUSED_FILL_LARGE = 4.0
 #: block, with no synchronization per gate.
 _BLOCK_BYTES = 3 << 20
 
-#: Fewest batch elements of a block (narrower rows make the gathers latency-bound).
-_MIN_BLOCK_BATCH = 16
-
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
@@ -1642,13 +1639,14 @@ def _stack_w(psi: np.ndarray, lam: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _batch_blocks(sectors: list[_Sector], batch: int) -> list[tuple[int, int]] | None:
-    """One batch range per thread when each is wide (:data:`_MIN_BLOCK_BATCH` elements or
-    the whole batch) and small enough for its ``[ψ | μ]`` (in and out) to stay near a core
-    (:data:`_BLOCK_BYTES`); otherwise ``None`` (rows are split over the numba threads)."""
+    """Batch ranges, at least one per thread, small enough for ``[ψ | μ]`` (in and out) of a
+    block to stay near a core (:data:`_BLOCK_BYTES`); ``None`` when one batch element alone
+    is larger (rows are then split over the numba threads)."""
     per = sum(4 * s.data.shape[0] * s.multiplicity * s.data.element_size() for s in sectors)
-    size = -(-batch // max(1, torch.get_num_threads()))
-    if size * per > _BLOCK_BYTES or size < min(batch, _MIN_BLOCK_BATCH):
+    if per > _BLOCK_BYTES:
         return None
+    count = max(-(-batch * per // _BLOCK_BYTES), min(batch, torch.get_num_threads()))
+    size = -(-batch // count)
     return [(lo, min(batch, lo + size)) for lo in range(0, batch, size)]
 
 

@@ -275,7 +275,6 @@ class TestNumbaKernel:
             monkeypatch.setattr(_spin_sector, "_BLOCK_BYTES", 0)
         elif blocks == "one-per-element":
             monkeypatch.setattr(_spin_sector, "_BLOCK_BYTES", 1 << 40)
-            monkeypatch.setattr(_spin_sector, "_MIN_BLOCK_BATCH", 1)
             monkeypatch.setattr(torch, "get_num_threads", lambda: 64)
         else:
             monkeypatch.setattr(_spin_sector, "_batch_blocks", lambda s, b: [(0, 3), (3, b)])
