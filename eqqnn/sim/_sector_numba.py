@@ -54,12 +54,10 @@ __all__ = [
     "CHUNKS",
     "IMPORT_ERROR",
     "adjoint_pass",
-    "adjoint_rows",
+    "adjoint_pass1",
     "chunks_for",
     "gate_pass",
-    "gate_rows",
     "perm_pass",
-    "perm_rows",
     "set_threads",
 ]
 
@@ -70,12 +68,6 @@ def _jit(fn: Any) -> Any:
     return njit(parallel=True, fastmath=False, cache=True, nogil=True)(fn)
 
 
-def _jit_serial(fn: Any) -> Any:
-    if not AVAILABLE:
-        return fn
-    return njit(parallel=False, fastmath=False, cache=True, nogil=True)(fn)
-
-
 def _range(n: int) -> Any:  # pragma: no cover - only used when numba is missing
     return range(n)
 
@@ -83,134 +75,142 @@ def _range(n: int) -> Any:  # pragma: no cover - only used when numba is missing
 _prange = prange if AVAILABLE else _range
 
 
-@_jit_serial
-def perm_rows(indptr, indices, values, x, y, lo, hi):  # pragma: no cover - compiled
-    r"""Rows ``lo:hi`` of ``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays."""
-    width = x.shape[1]
-    for t in range(lo, hi):
-        a = indptr[t]
-        b = indptr[t + 1]
-        if a == b:
-            for r in range(width):
-                y[t, r] = 0.0
-            continue
-        v = values[a]
-        col = indices[a]
-        for r in range(width):
-            y[t, r] = v * x[col, r]
-        for k in range(a + 1, b):
-            v = values[k]
-            col = indices[k]
-            for r in range(width):
-                y[t, r] += v * x[col, r]
-
-
-@_jit_serial
-def gate_rows(indptr, indices, basis, coef, x, y, lo, hi):  # pragma: no cover - compiled
-    r"""Rows ``lo:hi`` of ``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` (complex)."""
-    width = x.shape[1]
-    nb = basis.shape[0]
-    for t in range(lo, hi):
-        a = indptr[t]
-        b = indptr[t + 1]
-        for r in range(width):
-            y[t, r] = 0.0
-        for k in range(a, b):
-            u = coef[0] * basis[0, k]
-            for p in range(1, nb):
-                u += coef[p] * basis[p, k]
-            col = indices[k]
-            for r in range(width):
-                y[t, r] += u * x[col, r]
-
-
-@_jit_serial
-def adjoint_rows(indptr, indices, basis, coef, xcoef, w, out, acc, lo, hi):  # pragma: no cover
-    r"""Rows ``lo:hi`` of the adjoint step on ``W = [ψ | μ]`` ``(d, 2R)``: ``out = M W``
-    with ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[a, r]`` (complex128) set to
-    :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` over these rows, with
-    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)`.
-
-    Every sum over the batch index ``r`` is elementwise (rows of partial sums), so the loops
-    vectorize without reassociation; the :math:`\psi` half of each gathered row is loaded
-    once for ``out`` and for :math:`X_a\psi`.
-    """
-    width = w.shape[1]
-    half = width // 2
-    nb = basis.shape[0]
-    m = xcoef.shape[0]
-    part = np.zeros((m, half), dtype=np.complex128)
-    row = np.empty((m, half), dtype=w.dtype)
-    xs = np.empty(m, dtype=w.dtype)
-    for t in range(lo, hi):
-        a = indptr[t]
-        b = indptr[t + 1]
-        for r in range(width):
-            out[t, r] = 0.0
-        for g in range(m):
-            for r in range(half):
-                row[g, r] = 0.0
-        for k in range(a, b):
-            u = coef[0] * basis[0, k]
-            for p in range(1, nb):
-                u += coef[p] * basis[p, k]
-            for g in range(m):
-                x = xcoef[g, 0] * basis[0, k]
-                for p in range(1, nb):
-                    x += xcoef[g, p] * basis[p, k]
-                xs[g] = x
-            col = indices[k]
-            if m == 1:
-                x = xs[0]
-                for r in range(half):
-                    v = w[col, r]
-                    out[t, r] += u * v
-                    row[0, r] += x * v
-            else:
-                for r in range(half):
-                    out[t, r] += u * w[col, r]
-                for g in range(m):
-                    x = xs[g]
-                    for r in range(half):
-                        row[g, r] += x * w[col, r]
-            for r in range(half, width):
-                out[t, r] += u * w[col, r]
-        for g in range(m):
-            for r in range(half):
-                part[g, r] += np.conj(w[t, half + r]) * row[g, r]
-    for g in range(m):
-        for r in range(half):
-            acc[g, r] = part[g, r]
-
-
 @_jit
 def perm_pass(indptr, indices, values, x, y, chunks):  # pragma: no cover - compiled
-    r"""``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays (``y`` is not ``x``),
-    rows in ``chunks`` parallel blocks."""
-    d = x.shape[0]
+    r"""``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays (``y`` is not ``x``)."""
+    d, width = x.shape
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
-        perm_rows(indptr, indices, values, x, y, c * size, min(d, (c + 1) * size))
+        lo = c * size
+        hi = min(d, lo + size)
+        for t in range(lo, hi):
+            a = indptr[t]
+            b = indptr[t + 1]
+            if a == b:
+                for r in range(width):
+                    y[t, r] = 0.0
+                continue
+            v = values[a]
+            col = indices[a]
+            for r in range(width):
+                y[t, r] = v * x[col, r]
+            for k in range(a + 1, b):
+                v = values[k]
+                col = indices[k]
+                for r in range(width):
+                    y[t, r] += v * x[col, r]
 
 
 @_jit
 def gate_pass(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover - compiled
     r"""``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` for complex ``(d, R)`` arrays."""
-    d = x.shape[0]
+    d, width = x.shape
+    nb = basis.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
-        gate_rows(indptr, indices, basis, coef, x, y, c * size, min(d, (c + 1) * size))
+        lo = c * size
+        hi = min(d, lo + size)
+        for t in range(lo, hi):
+            a = indptr[t]
+            b = indptr[t + 1]
+            for r in range(width):
+                y[t, r] = 0.0
+            for k in range(a, b):
+                u = coef[0] * basis[0, k]
+                for p in range(1, nb):
+                    u += coef[p] * basis[p, k]
+                col = indices[k]
+                for r in range(width):
+                    y[t, r] += u * x[col, r]
 
 
 @_jit
 def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r""":func:`adjoint_rows` in ``chunks`` parallel row blocks; ``acc[c]`` is block ``c``'s
-    ``(m, R)`` part."""
-    d = w.shape[0]
+    r"""Adjoint step on ``W = [ψ | μ]`` ``(d, 2R)``: ``out = M W`` with
+    ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[c, a, r]`` the part of
+    :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` of row block ``c``, with
+    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)` (complex128).
+
+    Every sum over the batch index ``r`` is elementwise (per-block rows of partial sums), so
+    the loops vectorize without reassociation.
+    """
+    d, width = w.shape
+    half = width // 2
+    nb = basis.shape[0]
+    m = xcoef.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
-        adjoint_rows(indptr, indices, basis, coef, xcoef, w, out, acc[c], lo, min(d, lo + size))
+        hi = min(d, lo + size)
+        part = np.zeros((m, half), dtype=np.complex128)
+        row = np.empty((m, half), dtype=w.dtype)
+        for t in range(lo, hi):
+            a = indptr[t]
+            b = indptr[t + 1]
+            for r in range(width):
+                out[t, r] = 0.0
+            for g in range(m):
+                for r in range(half):
+                    row[g, r] = 0.0
+            for k in range(a, b):
+                u = coef[0] * basis[0, k]
+                for p in range(1, nb):
+                    u += coef[p] * basis[p, k]
+                col = indices[k]
+                for r in range(width):
+                    out[t, r] += u * w[col, r]
+                for g in range(m):
+                    x = xcoef[g, 0] * basis[0, k]
+                    for p in range(1, nb):
+                        x += xcoef[g, p] * basis[p, k]
+                    for r in range(half):
+                        row[g, r] += x * w[col, r]
+            for g in range(m):
+                for r in range(half):
+                    part[g, r] += np.conj(w[t, half + r]) * row[g, r]
+        for g in range(m):
+            for r in range(half):
+                acc[c, g, r] = part[g, r]
+
+
+@_jit
+def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
+    r""":func:`adjoint_pass` for one generator (``xcoef`` of shape ``(1, nb)``): the
+    :math:`\psi` half of every gathered row is loaded once for ``out`` and for
+    :math:`X\psi`."""
+    d, width = w.shape
+    half = width // 2
+    nb = basis.shape[0]
+    size = (d + chunks - 1) // chunks
+    for c in _prange(chunks):
+        lo = c * size
+        hi = min(d, lo + size)
+        part = np.zeros(half, dtype=np.complex128)
+        row = np.empty(half, dtype=w.dtype)
+        for t in range(lo, hi):
+            a = indptr[t]
+            b = indptr[t + 1]
+            for r in range(width):
+                out[t, r] = 0.0
+            for r in range(half):
+                row[r] = 0.0
+            for k in range(a, b):
+                u = coef[0] * basis[0, k]
+                x = xcoef[0, 0] * basis[0, k]
+                for p in range(1, nb):
+                    u += coef[p] * basis[p, k]
+                    x += xcoef[0, p] * basis[p, k]
+                col = indices[k]
+                for r in range(half):
+                    v = w[col, r]
+                    out[t, r] += u * v
+                    row[r] += x * v
+                for r in range(half, width):
+                    out[t, r] += u * w[col, r]
+            for r in range(half):
+                part[r] += np.conj(w[t, half + r]) * row[r]
+        for r in range(half):
+            acc[c, 0, r] = part[r]
 
 
 def set_threads(threads: int) -> None:

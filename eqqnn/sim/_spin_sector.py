@@ -193,11 +193,6 @@ _MAX_DIRECT_FILL = 32.0
 _MAX_FUSED_FILL = 6.0
 _MAX_FUSED_FILL_LARGE = 4.0
 
-#: Bytes of ``[ψ | μ]`` in and out (all sectors) of one batch block of the numba path: a
-#: block small enough for a core's cache runs the whole circuit there, one thread per
-#: block, with no synchronization per gate.
-_BLOCK_BYTES = 3 << 20
-
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
@@ -1467,16 +1462,13 @@ def _undo(
 class _NumbaRun:
     """Ping-pong buffers and the kernel calls of one sector on the numba path."""
 
-    def __init__(
-        self, kern: _SectorKernel, data: np.ndarray, large: bool, serial: bool = False
-    ) -> None:
+    def __init__(self, kern: _SectorKernel, data: np.ndarray, large: bool) -> None:
         self.kern = kern
         self.large = large
         self.cur = data  # the input is never written
         self.spare: list[np.ndarray] = []
         d, width = data.shape
-        self.serial = serial
-        self.chunks = 1 if serial or d * width < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
+        self.chunks = 1 if d * width < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
 
     def _next(self) -> np.ndarray:
         return self.spare.pop() if self.spare else np.empty_like(self.cur)
@@ -1492,10 +1484,7 @@ class _NumbaRun:
         for op in ops:
             out = self._next()
             x = self.cur.view(real)
-            if self.serial:
-                _nb.perm_rows(op.indptr, op.indices, op.basis[0], x, out.view(real), 0, len(x))
-            else:
-                _nb.perm_pass(op.indptr, op.indices, op.basis[0], x, out.view(real), self.chunks)
+            _nb.perm_pass(op.indptr, op.indices, op.basis[0], x, out.view(real), self.chunks)
             _count(op, self.cur)
             self._advance(out, owned)
             owned = True
@@ -1504,10 +1493,7 @@ class _NumbaRun:
     def gate(self, op: _CsrOp, coef: np.ndarray, owned: bool) -> np.ndarray:
         out = self._next()
         c = np.ascontiguousarray(coef, dtype=self.cur.dtype)
-        if self.serial:
-            _nb.gate_rows(op.indptr, op.indices, op.basis, c, self.cur, out, 0, len(out))
-        else:
-            _nb.gate_pass(op.indptr, op.indices, op.basis, c, self.cur, out, self.chunks)
+        _nb.gate_pass(op.indptr, op.indices, op.basis, c, self.cur, out, self.chunks)
         _count(op, self.cur)
         self._advance(out, owned)
         return out
@@ -1518,7 +1504,8 @@ class _NumbaRun:
         half = self.cur.shape[1] // 2
         m = xcoef.shape[0]
         acc = np.zeros((self.chunks, m, half), dtype=np.complex128)
-        args = (
+        kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
+        kernel(
             op.indptr,
             op.indices,
             op.basis,
@@ -1526,11 +1513,9 @@ class _NumbaRun:
             np.ascontiguousarray(xcoef, dtype=self.cur.dtype),
             self.cur,
             out,
+            acc,
+            self.chunks,
         )
-        if self.serial:
-            _nb.adjoint_rows(*args, acc[0], 0, len(out))
-        else:
-            _nb.adjoint_pass(*args, acc, self.chunks)
         _count(op, self.cur)
         self._advance(out, True)
         return acc.sum(axis=(0, 2))
@@ -1546,126 +1531,27 @@ def _is_large(data: torch.Tensor) -> bool:
     return data.numel() * data.element_size() > _SMALL_STATE_BYTES
 
 
-def _numba_coefficients(prog: _Program, theta: torch.Tensor) -> list[Any]:
-    """``(c, d, x)`` of every gate step (``None`` for relabellings), computed once per call."""
-    return [None if isinstance(st, _Relabel) else st.coefficients(theta) for st in prog.steps]
-
-
-def _numba_gates(prog: _Program, runs: list[_NumbaRun], coefs: list[Any]) -> list[bool]:
+def _numba_forward(
+    prog: _Program, sectors: list[_Sector], params: torch.Tensor
+) -> tuple[list[_NumbaRun], list[bool]]:
     """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call."""
-    owned = [False] * len(runs)
-    for step, coef in zip(prog.steps, coefs, strict=True):
+    _nb.set_threads(torch.get_num_threads())
+    theta = params.detach().to("cpu", torch.float64)
+    runs = [_NumbaRun(s.kernel, s.data.numpy(), _is_large(s.data)) for s in sectors]
+    owned = [False] * len(sectors)
+    for step in prog.steps:
         if isinstance(step, _Relabel):
             for j, run in enumerate(runs):
                 ops = run.kern.word_ops(step.ks, run.large)
                 owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
             continue
+        c, _, _ = step.coefficients(theta)
         for j, run in enumerate(runs):
             pre, op, post = run.kern.gate_plan(step, run.large)
             owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
-            run.gate(op, coef[0], owned[j])
+            run.gate(op, c, owned[j])
             owned[j] = run.perms(post)
-    return owned
-
-
-def _numba_forward(
-    prog: _Program, sectors: list[_Sector], params: torch.Tensor
-) -> tuple[list[_NumbaRun], list[bool]]:
-    """Row-parallel forward of every sector (``final_sector_states``)."""
-    _nb.set_threads(torch.get_num_threads())
-    coefs = _numba_coefficients(prog, params.detach().to("cpu", torch.float64))
-    runs = [_NumbaRun(s.kernel, s.data.numpy(), _is_large(s.data)) for s in sectors]
-    return runs, _numba_gates(prog, runs, coefs)
-
-
-def _numba_readout(
-    prog: _Program, runs: list[_NumbaRun], batch: int
-) -> tuple[list[np.ndarray], torch.Tensor]:
-    """``λ_J = O ψ_J`` and the values ``Σ_J <ψ_J|λ_J>`` per batch element."""
-    c = prog.readout.constant
-    assert c is not None
-    value = None
-    lams = []
-    for run in runs:
-        pre, op, post = run.kern.gate_plan(prog.readout, run.large)
-        psi = run.cur
-        ro = _NumbaRun(run.kern, psi, run.large, run.serial)  # λ = O ψ in a fresh buffer
-        ro.gate(op, c, ro.perms(pre, False) if pre else False)
-        ro.perms(post)
-        lams.append(ro.cur)
-        part = _row_values(torch.from_numpy(psi), torch.from_numpy(ro.cur), batch)
-        value = part if value is None else value + part
-    assert value is not None
-    return lams, value
-
-
-def _numba_backward(
-    prog: _Program, runs: list[_NumbaRun], coefs: list[Any], n_params: int
-) -> np.ndarray:
-    """Adjoint sweep over ``W = [ψ | μ]`` runs; the gradient (float64)."""
-    grad = np.zeros(n_params, dtype=np.float64)
-    for step, coef in zip(reversed(prog.steps), reversed(coefs), strict=True):
-        if isinstance(step, _Relabel):
-            word = step.ks[::-1]
-            for run in runs:
-                run.perms(run.kern.word_ops(word, run.large))
-            continue
-        _, dcoef, xcoef = coef
-        m = len(xcoef)
-        total = np.zeros(m, dtype=np.complex128)
-        xc = np.asarray(xcoef).reshape(m, step.algebra.size)
-        for run in runs:
-            pre, op, post = run.kern.gate_plan(step, run.large)
-            run.perms(pre)
-            total += run.adjoint(op, dcoef, xc)
-            run.perms(post)
-        if m:
-            np.add.at(grad, list(step.params), 2.0 * total.real)
-    return grad
-
-
-def _stack_w(psi: np.ndarray, lam: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``W = [ψ | g ⊙ λ]`` with ``g`` the incoming gradient of each batch element."""
-    d, r = psi.shape
-    batch = g.shape[0]
-    w = np.empty((d, 2 * r), dtype=psi.dtype)
-    w[:, :r] = psi
-    np.multiply(
-        lam.reshape(d, batch, -1),
-        g.astype(psi.real.dtype).reshape(1, batch, 1),
-        out=w[:, r:].reshape(d, batch, -1),
-    )
-    return w
-
-
-def _batch_blocks(sectors: list[_Sector], batch: int) -> list[tuple[int, int]] | None:
-    """Batch ranges, at least one per thread, small enough for ``[ψ | μ]`` (in and out) of a
-    block to stay near a core (:data:`_BLOCK_BYTES`); ``None`` when one batch element alone
-    is larger (rows are then split over the numba threads)."""
-    per = sum(4 * s.data.shape[0] * s.multiplicity * s.data.element_size() for s in sectors)
-    if per > _BLOCK_BYTES:
-        return None
-    count = max(-(-batch * per // _BLOCK_BYTES), min(batch, torch.get_num_threads()))
-    size = -(-batch // count)
-    return [(lo, min(batch, lo + size)) for lo in range(0, batch, size)]
-
-
-def _in_threads(work: Callable[[int], Any], count: int) -> list[Any]:
-    """``[work(i) for i in range(count)]``, spread over ``torch.get_num_threads()`` threads
-    (numba kernels release the GIL)."""
-    threads = min(count, max(1, torch.get_num_threads()))
-    if threads <= 1:
-        return [work(i) for i in range(count)]
-    out: list[Any] = [None] * count
-
-    def lane(start: int) -> None:
-        for i in range(start, count, threads):
-            out[i] = work(i)
-
-    futures = [_thread_pool().submit(lane, t) for t in range(threads)]
-    for f in futures:
-        f.result()
-    return out
+    return runs, owned
 
 
 class _NumbaExpectation(torch.autograd.Function):
@@ -1673,57 +1559,69 @@ class _NumbaExpectation(torch.autograd.Function):
     def forward(  # type: ignore[override]
         ctx: Any, params: torch.Tensor, prog: _Program, sectors: list[_Sector], batch: int
     ) -> torch.Tensor:
-        theta = params.detach().to("cpu", torch.float64)
         with torch.no_grad():
-            coefs = _numba_coefficients(prog, theta)
-            blocks = _batch_blocks(sectors, batch)
-            if blocks is None:  # large states: rows split over numba threads
-                _nb.set_threads(torch.get_num_threads())
-                runs = [_NumbaRun(s.kernel, s.data.numpy(), _is_large(s.data)) for s in sectors]
-                _numba_gates(prog, runs, coefs)
-                lams, value = _numba_readout(prog, runs, batch)
-                ctx.blocks = [(0, batch, [r.cur for r in runs], lams)]
-            else:  # small states: batch blocks in parallel, each through the whole circuit
-
-                def block(i: int) -> tuple:
-                    lo, hi = blocks[i]
-                    runs = []
-                    for s in sectors:
-                        cols = s.data.numpy()[:, lo * s.multiplicity : hi * s.multiplicity]
-                        runs.append(_NumbaRun(s.kernel, np.ascontiguousarray(cols), False, True))
-                    _numba_gates(prog, runs, coefs)
-                    lams, value = _numba_readout(prog, runs, hi - lo)
-                    return lo, hi, [r.cur for r in runs], lams, value
-
-                done = _in_threads(block, len(blocks))
-                value = torch.cat([b[4] for b in done])
-                ctx.blocks = [b[:4] for b in done]
-        ctx.prog, ctx.sectors, ctx.coefs, ctx.serial = prog, sectors, coefs, blocks is not None
-        ctx.params_meta = (params.dtype, params.device, theta.shape[0])
+            runs, _ = _numba_forward(prog, sectors, params)
+            c = prog.readout.constant
+            assert c is not None
+            value = None
+            lams = []
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(prog.readout, run.large)
+                psi = run.cur
+                ro = _NumbaRun(run.kern, psi, run.large)  # λ = O ψ in a fresh buffer
+                ro.gate(op, c, ro.perms(pre, False) if pre else False)
+                ro.perms(post)
+                lam = ro.cur
+                lams.append(lam)
+                part = _row_values(torch.from_numpy(psi), torch.from_numpy(lam), batch)
+                value = part if value is None else value + part
+        assert value is not None
+        ctx.prog, ctx.sectors, ctx.batch = prog, sectors, batch
+        ctx.states = [run.cur for run in runs]
+        ctx.lams = lams
+        ctx.params_meta = (params.dtype, params.device)
+        ctx.theta = params.detach().to("cpu", torch.float64)
         return value.to(params.dtype)
 
     @staticmethod
     def backward(ctx: Any, grad_out: torch.Tensor) -> Any:  # type: ignore[override]
         prog: _Program = ctx.prog
-        dtype, device, n_params = ctx.params_meta
+        theta = ctx.theta
+        batch = ctx.batch
+        _nb.set_threads(torch.get_num_threads())
+        grad = np.zeros(theta.shape[0], dtype=np.float64)
         g = grad_out.detach().to("cpu", torch.float64).numpy()
-        blocks, ctx.blocks = ctx.blocks, None  # release the forward buffers as we go
-        if not ctx.serial:
-            _nb.set_threads(torch.get_num_threads())
-        sectors = ctx.sectors
-
-        def block(i: int) -> np.ndarray:
-            lo, hi, states, lams = blocks[i]
-            runs = []
-            for s, psi, lam in zip(sectors, states, lams, strict=True):
-                w = _stack_w(psi, lam, g[lo:hi])
-                large = not ctx.serial and (_is_large(s.data) or w.nbytes > _SMALL_STATE_BYTES)
-                runs.append(_NumbaRun(s.kernel, w, large, ctx.serial))
-            blocks[i] = None
-            return _numba_backward(prog, runs, ctx.coefs, n_params)
-
-        grads = _in_threads(block, len(blocks)) if ctx.serial else [block(0)]
-        grad = np.sum(grads, axis=0) if len(grads) > 1 else grads[0]
+        runs = []
+        for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
+            d, r = psi.shape
+            w = np.empty((d, 2 * r), dtype=psi.dtype)
+            w[:, :r] = psi
+            np.multiply(
+                lam.reshape(d, batch, -1),
+                g.astype(psi.real.dtype).reshape(1, batch, 1),
+                out=w[:, r:].reshape(d, batch, -1),
+            )
+            run = _NumbaRun(sec.kernel, w, _is_large(sec.data) or w.nbytes > _SMALL_STATE_BYTES)
+            runs.append(run)
+        ctx.states = ctx.lams = None  # release the forward buffers
+        for step in reversed(prog.steps):
+            if isinstance(step, _Relabel):
+                word = step.ks[::-1]
+                for run in runs:
+                    run.perms(run.kern.word_ops(word, run.large))
+                continue
+            _, dcoef, xcoef = step.coefficients(theta)
+            m = len(xcoef)
+            total = np.zeros(m, dtype=np.complex128)
+            xc = np.asarray(xcoef).reshape(m, step.algebra.size)
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(step, run.large)
+                run.perms(pre)
+                total += run.adjoint(op, dcoef, xc)
+                run.perms(post)
+            if m:
+                np.add.at(grad, list(step.params), 2.0 * total.real)
+        dtype, device = ctx.params_meta
         return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None
 
 
