@@ -10,7 +10,7 @@ CSR form.  Its entries are combinations of a few fixed real patterns,
 where :math:`V_{\pi\,\cdot}` holds the entries of :math:`D_J(\pi)` on the union pattern of
 the basis permutations of a gate and :math:`c` the gate's coefficients (so the whole gate
 :math:`\sum_\pi c_\pi D_J(\pi)` is one pass, whatever the distance of its wires).  The
-adjoint pass acts on :math:`W = [\psi\,|\,\mu]` (``(d, 2R)``) and, in the same sweep,
+adjoint pass acts on :math:`W = [\psi\,|\,\mu]` and, in the same sweep,
 accumulates the gradient overlaps
 
 .. math:: g_a = \langle\mu| X_a |\psi\rangle, \qquad
@@ -19,7 +19,13 @@ accumulates the gradient overlaps
 (:math:`\partial E/\partial\theta_a = 2\,\mathrm{Re}\,g_a`) while it writes
 :math:`W \leftarrow \sum_\pi d_\pi D_J(\pi) W` into the other buffer.
 
-Pure permutations (relabellings) run on the real view ``(d, 2R)`` with real entries.
+States are stored *planar*: a complex ``(d, R)`` state is a real ``(d, 2R)`` array whose
+row ``t`` holds ``[Re x_t | Im x_t]`` (:func:`to_planar`, :func:`from_planar`), and
+:math:`W` is ``[Re ψ | Im ψ | Re μ | Im μ]`` ``(d, 4R)``.  Every inner loop then runs over
+contiguous real columns with real arithmetic (a complex product is four real ones), which
+vectorizes; with interleaved complex numbers it did not (the adjoint pass is 1.6x faster
+planar at n = 16, batch 64).  Pure permutations (relabellings) act on the rows of the
+real array with real entries, whatever the layout.
 Rows are split in ``chunks`` blocks run in parallel (``prange``); the overlaps are summed
 per block and batch column in complex128, and the number of blocks depends on the size of
 the state only, so results do not depend on the thread count.
@@ -56,16 +62,20 @@ __all__ = [
     "adjoint_pass",
     "adjoint_pass1",
     "chunks_for",
+    "from_planar",
     "gate_pass",
     "perm_pass",
     "set_threads",
+    "to_planar",
 ]
 
 
 def _jit(fn: Any) -> Any:
     if not AVAILABLE:
         return fn
-    return njit(parallel=True, fastmath=False, cache=True, nogil=True)(fn)
+    # "contract" only: fused multiply-adds, no reassociation (results do not depend on the
+    # thread count or the vector width).
+    return njit(parallel=True, fastmath={"contract"}, cache=True, nogil=True)(fn)
 
 
 def _range(n: int) -> Any:  # pragma: no cover - only used when numba is missing
@@ -103,74 +113,108 @@ def perm_pass(indptr, indices, values, x, y, chunks):  # pragma: no cover - comp
 
 @_jit
 def gate_pass(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover - compiled
-    r"""``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` for complex ``(d, R)`` arrays."""
-    d, width = x.shape
+    r"""``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` for planar ``(d, 2R)`` states
+    (``[re | im]`` of ``R`` complex columns in each row)."""
+    d, w2 = x.shape
+    h = w2 // 2
     nb = basis.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
         hi = min(d, lo + size)
+        o = np.empty(w2, dtype=x.dtype)
         for t in range(lo, hi):
             a = indptr[t]
             b = indptr[t + 1]
-            for r in range(width):
-                y[t, r] = 0.0
+            for r in range(w2):
+                o[r] = 0.0
             for k in range(a, b):
                 u = coef[0] * basis[0, k]
                 for p in range(1, nb):
                     u += coef[p] * basis[p, k]
+                ur = u.real
+                ui = u.imag
                 col = indices[k]
-                for r in range(width):
-                    y[t, r] += u * x[col, r]
+                for r in range(h):
+                    vr = x[col, r]
+                    vi = x[col, h + r]
+                    o[r] += ur * vr - ui * vi
+                    o[h + r] += ur * vi + ui * vr
+            for r in range(w2):
+                y[t, r] = o[r]
 
 
 @_jit
 def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r"""Adjoint step on ``W = [ψ | μ]`` ``(d, 2R)``: ``out = M W`` with
-    ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[c, a, r]`` the part of
-    :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` of row block ``c``, with
-    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)` (complex128).
+    r"""Adjoint step on the planar ``W = [ψ_re | ψ_im | μ_re | μ_im]`` ``(d, 4R)``:
+    ``out = M W`` with ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[c, a, r]`` the part
+    of :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` of row block ``c``, with
+    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)` (summed in double precision).
 
     Every sum over the batch index ``r`` is elementwise (per-block rows of partial sums), so
     the loops vectorize without reassociation.
     """
-    d, width = w.shape
-    half = width // 2
+    d, w4 = w.shape
+    h = w4 // 4
     nb = basis.shape[0]
     m = xcoef.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
         hi = min(d, lo + size)
-        part = np.zeros((m, half), dtype=np.complex128)
-        row = np.empty((m, half), dtype=w.dtype)
+        pr = np.zeros((m, h), dtype=np.float64)
+        pi = np.zeros((m, h), dtype=np.float64)
+        o = np.empty(w4, dtype=w.dtype)
+        rr = np.empty((m, h), dtype=w.dtype)
+        ri = np.empty((m, h), dtype=w.dtype)
         for t in range(lo, hi):
             a = indptr[t]
             b = indptr[t + 1]
-            for r in range(width):
-                out[t, r] = 0.0
+            for r in range(w4):
+                o[r] = 0.0
             for g in range(m):
-                for r in range(half):
-                    row[g, r] = 0.0
+                for r in range(h):
+                    rr[g, r] = 0.0
+                    ri[g, r] = 0.0
             for k in range(a, b):
                 u = coef[0] * basis[0, k]
                 for p in range(1, nb):
                     u += coef[p] * basis[p, k]
+                ur = u.real
+                ui = u.imag
                 col = indices[k]
-                for r in range(width):
-                    out[t, r] += u * w[col, r]
+                for r in range(h):
+                    vr = w[col, r]
+                    vi = w[col, h + r]
+                    o[r] += ur * vr - ui * vi
+                    o[h + r] += ur * vi + ui * vr
+                for r in range(h):
+                    vr = w[col, 2 * h + r]
+                    vi = w[col, 3 * h + r]
+                    o[2 * h + r] += ur * vr - ui * vi
+                    o[3 * h + r] += ur * vi + ui * vr
                 for g in range(m):
                     x = xcoef[g, 0] * basis[0, k]
                     for p in range(1, nb):
                         x += xcoef[g, p] * basis[p, k]
-                    for r in range(half):
-                        row[g, r] += x * w[col, r]
+                    xr = x.real
+                    xi = x.imag
+                    for r in range(h):
+                        vr = w[col, r]
+                        vi = w[col, h + r]
+                        rr[g, r] += xr * vr - xi * vi
+                        ri[g, r] += xr * vi + xi * vr
             for g in range(m):
-                for r in range(half):
-                    part[g, r] += np.conj(w[t, half + r]) * row[g, r]
+                for r in range(h):
+                    mr = w[t, 2 * h + r]
+                    mi = w[t, 3 * h + r]
+                    pr[g, r] += mr * rr[g, r] + mi * ri[g, r]
+                    pi[g, r] += mr * ri[g, r] - mi * rr[g, r]
+            for r in range(w4):
+                out[t, r] = o[r]
         for g in range(m):
-            for r in range(half):
-                acc[c, g, r] = part[g, r]
+            for r in range(h):
+                acc[c, g, r] = pr[g, r] + 1j * pi[g, r]
 
 
 @_jit
@@ -178,39 +222,78 @@ def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # 
     r""":func:`adjoint_pass` for one generator (``xcoef`` of shape ``(1, nb)``): the
     :math:`\psi` half of every gathered row is loaded once for ``out`` and for
     :math:`X\psi`."""
-    d, width = w.shape
-    half = width // 2
+    d, w4 = w.shape
+    h = w4 // 4
     nb = basis.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
         hi = min(d, lo + size)
-        part = np.zeros(half, dtype=np.complex128)
-        row = np.empty(half, dtype=w.dtype)
+        pr = np.zeros(h, dtype=np.float64)
+        pi = np.zeros(h, dtype=np.float64)
+        o = np.empty(w4, dtype=w.dtype)
+        rr = np.empty(h, dtype=w.dtype)
+        ri = np.empty(h, dtype=w.dtype)
         for t in range(lo, hi):
             a = indptr[t]
             b = indptr[t + 1]
-            for r in range(width):
-                out[t, r] = 0.0
-            for r in range(half):
-                row[r] = 0.0
+            for r in range(w4):
+                o[r] = 0.0
+            for r in range(h):
+                rr[r] = 0.0
+                ri[r] = 0.0
             for k in range(a, b):
                 u = coef[0] * basis[0, k]
                 x = xcoef[0, 0] * basis[0, k]
                 for p in range(1, nb):
                     u += coef[p] * basis[p, k]
                     x += xcoef[0, p] * basis[p, k]
+                ur = u.real
+                ui = u.imag
+                xr = x.real
+                xi = x.imag
                 col = indices[k]
-                for r in range(half):
-                    v = w[col, r]
-                    out[t, r] += u * v
-                    row[r] += x * v
-                for r in range(half, width):
-                    out[t, r] += u * w[col, r]
-            for r in range(half):
-                part[r] += np.conj(w[t, half + r]) * row[r]
-        for r in range(half):
-            acc[c, 0, r] = part[r]
+                for r in range(h):
+                    vr = w[col, r]
+                    vi = w[col, h + r]
+                    o[r] += ur * vr - ui * vi
+                    o[h + r] += ur * vi + ui * vr
+                    rr[r] += xr * vr - xi * vi
+                    ri[r] += xr * vi + xi * vr
+                for r in range(h):
+                    vr = w[col, 2 * h + r]
+                    vi = w[col, 3 * h + r]
+                    o[2 * h + r] += ur * vr - ui * vi
+                    o[3 * h + r] += ur * vi + ui * vr
+            for r in range(h):
+                mr = w[t, 2 * h + r]
+                mi = w[t, 3 * h + r]
+                pr[r] += mr * rr[r] + mi * ri[r]
+                pi[r] += mr * ri[r] - mi * rr[r]
+            for r in range(w4):
+                out[t, r] = o[r]
+        for r in range(h):
+            acc[c, 0, r] = pr[r] + 1j * pi[r]
+
+
+def to_planar(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``(d, 2R)`` real ``[Re z | Im z]`` of a complex ``(d, R)`` array (a new array or ``out``)."""
+    d, width = z.shape
+    if out is None:
+        out = np.empty((d, 2 * width), dtype=z.real.dtype)
+    out[:, :width] = z.real
+    out[:, width:] = z.imag
+    return out
+
+
+def from_planar(p: np.ndarray) -> np.ndarray:
+    """The complex ``(d, R)`` array of a planar ``(d, 2R)`` one (a new array)."""
+    d, w2 = p.shape
+    h = w2 // 2
+    z = np.empty((d, h), dtype=np.result_type(p.dtype, np.complex64))
+    z.real = p[:, :h]
+    z.imag = p[:, h:]
+    return z
 
 
 def set_threads(threads: int) -> None:

@@ -85,11 +85,12 @@ neighbouring wires, whichever a cost model of rows read per pass finds cheaper),
 relabelling transpositions are fused into sparse products while that saves passes, and
 the backward step on :math:`W = [\psi\,|\,\mu]` computes
 :math:`\langle\mu|X_a|\psi\rangle` and :math:`U^\dagger W` in the same sweep into a
-second buffer.  Without numba (``kernel="scipy"``) each gather is SciPy's CSR kernel
-(two entries per row) with NumPy combinations, split over ``torch.get_num_threads()``
-threads.  Elsewhere (CUDA, autograd) the kernels are ``index_select`` and in-place torch
-arithmetic; ``kernel="torch"`` forces them on CPU.  Sums are accumulated in double
-precision.
+second buffer.  The numba path keeps its states *planar* (each row ``[Re | Im]`` of the
+batch, real arithmetic that vectorizes), converted once on entry and on exit.  Without
+numba (``kernel="scipy"``) each gather is SciPy's CSR kernel (two entries per row) with
+NumPy combinations, split over ``torch.get_num_threads()`` threads.  Elsewhere (CUDA,
+autograd) the kernels are ``index_select`` and in-place torch arithmetic;
+``kernel="torch"`` forces them on CPU.  Sums are accumulated in double precision.
 
 Examples
 --------
@@ -1460,15 +1461,20 @@ def _undo(
 
 
 class _NumbaRun:
-    """Ping-pong buffers and the kernel calls of one sector on the numba path."""
+    """Ping-pong buffers and the kernel calls of one sector on the numba path.
+
+    ``cur`` is a *planar* real array (:func:`eqqnn.sim._sector_numba.to_planar`):
+    ``(d, 2R)`` for a state of ``R`` complex columns, ``(d, 4R)`` for ``W = [ψ | μ]``.
+    """
 
     def __init__(self, kern: _SectorKernel, data: np.ndarray, large: bool) -> None:
         self.kern = kern
         self.large = large
-        self.cur = data  # the input is never written
+        self.cur = data  # planar; the input is never written
         self.spare: list[np.ndarray] = []
         d, width = data.shape
-        self.chunks = 1 if d * width < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
+        complex_entries = d * width // 2
+        self.chunks = 1 if complex_entries < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
 
     def _next(self) -> np.ndarray:
         return self.spare.pop() if self.spare else np.empty_like(self.cur)
@@ -1479,21 +1485,24 @@ class _NumbaRun:
         self.cur = out
 
     def perms(self, ops: Iterable[_CsrOp], owned: bool = True) -> bool:
-        """Apply pure permutations in order (real view).  Returns whether ``cur`` is owned."""
-        real = self.kern._real_np()
+        """Apply pure permutations in order (rows of the real array).  Returns whether
+        ``cur`` is owned."""
         for op in ops:
             out = self._next()
-            x = self.cur.view(real)
-            _nb.perm_pass(op.indptr, op.indices, op.basis[0], x, out.view(real), self.chunks)
+            _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
             _count(op, self.cur)
             self._advance(out, owned)
             owned = True
         return owned
 
+    def _complex(self, coef: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(coef, dtype=np.result_type(self.cur.dtype, np.complex64))
+
     def gate(self, op: _CsrOp, coef: np.ndarray, owned: bool) -> np.ndarray:
         out = self._next()
-        c = np.ascontiguousarray(coef, dtype=self.cur.dtype)
-        _nb.gate_pass(op.indptr, op.indices, op.basis, c, self.cur, out, self.chunks)
+        _nb.gate_pass(
+            op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
+        )
         _count(op, self.cur)
         self._advance(out, owned)
         return out
@@ -1501,16 +1510,16 @@ class _NumbaRun:
     def adjoint(self, op: _CsrOp, dcoef: np.ndarray, xcoef: np.ndarray) -> np.ndarray:
         """``W <- Σ d_π D(π) W``; returns ``(m,)`` complex128 :math:`<μ|X_a|ψ>`."""
         out = self._next()
-        half = self.cur.shape[1] // 2
+        quarter = self.cur.shape[1] // 4
         m = xcoef.shape[0]
-        acc = np.zeros((self.chunks, m, half), dtype=np.complex128)
+        acc = np.zeros((self.chunks, m, quarter), dtype=np.complex128)
         kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
         kernel(
             op.indptr,
             op.indices,
             op.basis,
-            np.ascontiguousarray(dcoef, dtype=self.cur.dtype),
-            np.ascontiguousarray(xcoef, dtype=self.cur.dtype),
+            self._complex(dcoef),
+            self._complex(xcoef),
             self.cur,
             out,
             acc,
@@ -1519,6 +1528,20 @@ class _NumbaRun:
         _count(op, self.cur)
         self._advance(out, True)
         return acc.sum(axis=(0, 2))
+
+
+def _planar_row_values(psi: np.ndarray, lam: np.ndarray, batch: int) -> torch.Tensor:
+    """:func:`_row_values` of two planar ``(d, 2R)`` states (double accumulation)."""
+    width = psi.shape[1] // 2
+    rows = max(1, _VDOT_CHUNK // max(1, psi.shape[1]))
+    total = np.zeros(2 * width, dtype=np.float64)
+    buf = np.empty((min(rows, psi.shape[0]), psi.shape[1]), dtype=psi.dtype)
+    for lo in range(0, psi.shape[0], rows):
+        part = buf[: min(rows, psi.shape[0] - lo)]
+        np.multiply(psi[lo : lo + rows], lam[lo : lo + rows], out=part)
+        total += part.sum(axis=0, dtype=np.float64)
+    vals = torch.from_numpy(total[:width] + total[width:]).reshape(batch, -1).sum(dim=1)
+    return vals.to(torch.float32 if psi.dtype == np.float32 else torch.float64)
 
 
 def _count(op: _CsrOp, x: np.ndarray) -> None:
@@ -1537,8 +1560,8 @@ def _numba_forward(
     """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call."""
     _nb.set_threads(torch.get_num_threads())
     theta = params.detach().to("cpu", torch.float64)
-    runs = [_NumbaRun(s.kernel, s.data.numpy(), _is_large(s.data)) for s in sectors]
-    owned = [False] * len(sectors)
+    runs = [_NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data)) for s in sectors]
+    owned = [True] * len(sectors)  # the planar copies
     for step in prog.steps:
         if isinstance(step, _Relabel):
             for j, run in enumerate(runs):
@@ -1573,7 +1596,7 @@ class _NumbaExpectation(torch.autograd.Function):
                 ro.perms(post)
                 lam = ro.cur
                 lams.append(lam)
-                part = _row_values(torch.from_numpy(psi), torch.from_numpy(lam), batch)
+                part = _planar_row_values(psi, lam, batch)
                 value = part if value is None else value + part
         assert value is not None
         ctx.prog, ctx.sectors, ctx.batch = prog, sectors, batch
@@ -1593,13 +1616,13 @@ class _NumbaExpectation(torch.autograd.Function):
         g = grad_out.detach().to("cpu", torch.float64).numpy()
         runs = []
         for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
-            d, r = psi.shape
-            w = np.empty((d, 2 * r), dtype=psi.dtype)
-            w[:, :r] = psi
+            d, r2 = psi.shape  # planar: [re | im] of r2 / 2 columns
+            w = np.empty((d, 2 * r2), dtype=psi.dtype)  # [ψ | μ], μ = g ⊙ λ
+            w[:, :r2] = psi
             np.multiply(
-                lam.reshape(d, batch, -1),
-                g.astype(psi.real.dtype).reshape(1, batch, 1),
-                out=w[:, r:].reshape(d, batch, -1),
+                lam.reshape(d, 2, batch, -1),
+                g.astype(psi.dtype).reshape(1, 1, batch, 1),
+                out=w[:, r2:].reshape(d, 2, batch, -1),
             )
             run = _NumbaRun(sec.kernel, w, _is_large(sec.data) or w.nbytes > _SMALL_STATE_BYTES)
             runs.append(run)
@@ -2104,8 +2127,8 @@ class SpinSectorBackend:
                 for run, own in zip(runs, owned, strict=True):
                     word = tuple(reversed(prog.frame))
                     ops = run.kern.word_ops(word, run.large) if word else ()
-                    own = run.perms(ops, own) if ops else own
-                    undone.append(torch.from_numpy(run.cur if own else run.cur.copy()))
+                    run.perms(ops, own)
+                    undone.append(torch.from_numpy(_nb.from_planar(run.cur)))
         else:
             engine = _Engine(self._use_scipy(sectors[0].data.device))
             with torch.no_grad():
