@@ -1555,20 +1555,29 @@ def _is_large(data: torch.Tensor) -> bool:
 
 
 def _numba_forward(
-    prog: _Program, sectors: list[_Sector], params: torch.Tensor
+    prog: _Program,
+    sectors: list[_Sector],
+    params: torch.Tensor,
+    coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[list[_NumbaRun], list[bool]]:
-    """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call."""
+    """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call.
+
+    ``coefs`` (if given) receives :meth:`_GateStep.coefficients` of every gate step, by
+    index in ``prog.steps``, for the backward sweep."""
     _nb.set_threads(torch.get_num_threads())
     theta = params.detach().to("cpu", torch.float64)
     runs = [_NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data)) for s in sectors]
     owned = [True] * len(sectors)  # the planar copies
-    for step in prog.steps:
+    for i, step in enumerate(prog.steps):
         if isinstance(step, _Relabel):
             for j, run in enumerate(runs):
                 ops = run.kern.word_ops(step.ks, run.large)
                 owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
             continue
-        c, _, _ = step.coefficients(theta)
+        coef = step.coefficients(theta)
+        if coefs is not None:
+            coefs[i] = coef
+        c = coef[0]
         for j, run in enumerate(runs):
             pre, op, post = run.kern.gate_plan(step, run.large)
             owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
@@ -1582,8 +1591,9 @@ class _NumbaExpectation(torch.autograd.Function):
     def forward(  # type: ignore[override]
         ctx: Any, params: torch.Tensor, prog: _Program, sectors: list[_Sector], batch: int
     ) -> torch.Tensor:
+        coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         with torch.no_grad():
-            runs, _ = _numba_forward(prog, sectors, params)
+            runs, _ = _numba_forward(prog, sectors, params, coefs)
             c = prog.readout.constant
             assert c is not None
             value = None
@@ -1604,6 +1614,7 @@ class _NumbaExpectation(torch.autograd.Function):
         ctx.lams = lams
         ctx.params_meta = (params.dtype, params.device)
         ctx.theta = params.detach().to("cpu", torch.float64)
+        ctx.coefs = coefs
         return value.to(params.dtype)
 
     @staticmethod
@@ -1627,13 +1638,15 @@ class _NumbaExpectation(torch.autograd.Function):
             run = _NumbaRun(sec.kernel, w, _is_large(sec.data) or w.nbytes > _SMALL_STATE_BYTES)
             runs.append(run)
         ctx.states = ctx.lams = None  # release the forward buffers
-        for step in reversed(prog.steps):
+        coefs = ctx.coefs
+        for i in range(len(prog.steps) - 1, -1, -1):
+            step = prog.steps[i]
             if isinstance(step, _Relabel):
                 word = step.ks[::-1]
                 for run in runs:
                     run.perms(run.kern.word_ops(word, run.large))
                 continue
-            _, dcoef, xcoef = step.coefficients(theta)
+            _, dcoef, xcoef = coefs[i]
             m = len(xcoef)
             total = np.zeros(m, dtype=np.complex128)
             xc = np.asarray(xcoef).reshape(m, step.algebra.size)
