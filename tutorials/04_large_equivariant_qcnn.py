@@ -158,7 +158,7 @@ print("saved", path)
 # ## 28 qubits
 #
 # The same script trains on 28 qubits: $\dim M_0$ = 2 674 440 complex64 numbers per
-# state (21 MB); a training step of batch 16 takes about 16 s on two CPU cores (75 s for
+# state (21 MB); a training step of batch 16 takes about 14 s on two CPU cores (74 s for
 # the first, which builds the sector operators) with a peak of about 11 GB (see
 # `benchmarks/bench_spin_sector.py` and `benchmarks/RESULTS.md`); each ground state is a
 # Lanczos solve of about 40 s in $M_0$.
