@@ -96,6 +96,13 @@ def check_correlator_batch(x: object, n_sites: int) -> torch.Tensor:
     return x
 
 
+def zero_bias(
+    enabled: bool, *shape: int, dtype: torch.dtype, device: torch.device | str | None
+) -> nn.Parameter | None:
+    """A zero-initialised bias parameter of ``shape``, or None when ``enabled`` is false."""
+    return nn.Parameter(torch.zeros(*shape, dtype=dtype, device=device)) if enabled else None
+
+
 def init_uniform_(module: nn.Module, generator: torch.Generator) -> nn.Module:
     r"""Seeded re-initialization of every ``nn.Linear`` / ``nn.Conv1d`` inside ``module``.
 

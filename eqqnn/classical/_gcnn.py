@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 from eqqnn._validation import check_int, check_real
-from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
+from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal, zero_bias
 from eqqnn.errors import DimensionError, InvalidParameterError, RepresentationError
 from eqqnn.symmetry import DirectProduct, Group, Representation
 from eqqnn.symmetry._group_tables import group_table
@@ -133,11 +133,7 @@ class LiftingConv(nn.Module):
                 device=device,
             )
         )
-        self.bias = (
-            nn.Parameter(torch.zeros(self.out_channels, dtype=dtype, device=device))
-            if bias
-            else None
-        )
+        self.bias = zero_bias(bias, self.out_channels, dtype=dtype, device=device)
 
     @property
     def group(self) -> Group:
@@ -246,11 +242,7 @@ class GroupConv(nn.Module):
             self.kernel = nn.Parameter(
                 normal((*shape, order), std, gen, dtype=dtype, device=device)
             )
-        self.bias = (
-            nn.Parameter(torch.zeros(self.out_channels, dtype=dtype, device=device))
-            if bias
-            else None
-        )
+        self.bias = zero_bias(bias, self.out_channels, dtype=dtype, device=device)
 
     @property
     def group(self) -> Group:

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from eqqnn._validation import check_int, check_real
-from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal
+from eqqnn.classical._common import as_torch_generator, check_float_dtype, normal, zero_bias
 from eqqnn.classical._gcnn import GroupConv, LiftingConv, _check_input
 from eqqnn.classical._linear import EquivariantLinear
 from eqqnn.errors import (
@@ -279,11 +279,7 @@ class LearnedDegreeLinear(_PairTwirl):
         self.register_buffer("present", present.to(device=device))
         """``(n_types,)`` bool: which real irrep types occur in the maps ``rep_in -> rep_out``."""
         self.weight = nn.Parameter(self._init_weight(as_torch_generator(seed), gain, dtype, device))
-        self.bias = (
-            nn.Parameter(torch.zeros(self.out_channels, rep_out.dim, dtype=dtype, device=device))
-            if bias
-            else None
-        )
+        self.bias = zero_bias(bias, self.out_channels, rep_out.dim, dtype=dtype, device=device)
         self.logits = nn.Parameter(torch.zeros(len(self.labels) - 1, dtype=dtype, device=device))
 
     def degrees(self) -> torch.Tensor:
@@ -595,11 +591,7 @@ class RelaxedGroupConv(nn.Module):
         self.relaxed_weights = nn.Parameter(
             torch.ones(self.n_filters, order, dtype=dtype, device=device)
         )
-        self.bias = (
-            nn.Parameter(torch.zeros(self.out_channels, dtype=dtype, device=device))
-            if bias
-            else None
-        )
+        self.bias = zero_bias(bias, self.out_channels, dtype=dtype, device=device)
 
     @property
     def group(self) -> Group:

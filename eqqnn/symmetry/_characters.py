@@ -47,12 +47,11 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
 from eqqnn.errors import DimensionError, InvalidParameterError, RepresentationError
-from eqqnn.symmetry._group_tables import finite_factors, group_elements
+from eqqnn.symmetry._group_tables import finite_factors, representation_matrices
 from eqqnn.symmetry._groups import DirectProduct, FiniteGroup, Group
 from eqqnn.symmetry._representations import Representation
 
@@ -332,15 +331,6 @@ def isotypic_measures(group: Group, *, real: bool = True) -> np.ndarray:
     return np.stack([m[list(t)].sum(axis=0).real for t in table.real_types])
 
 
-def _all_matrices(rep: Representation, chunk: int = 64) -> Any:
-    """Yield ``(flat indices, (n, d, d) matrices)`` over the whole group in chunks."""
-    order = int(rep.group.order)
-    for start in range(0, order, chunk):
-        idx = np.arange(start, min(start + chunk, order))
-        mats = np.asarray(rep.matrix(group_elements(rep.group, idx)))
-        yield idx, mats.reshape(len(idx), rep.dim, rep.dim)
-
-
 def isotypic_projectors(rep: Representation, *, real: bool | None = None) -> np.ndarray:
     r"""Isotypic projectors :math:`P_\sigma = \frac{d_\sigma}{|G|}\sum_g
     \overline{\chi_\sigma(g)}\,\rho(g)` of a finite-group representation.
@@ -370,7 +360,7 @@ def isotypic_projectors(rep: Representation, *, real: bool | None = None) -> np.
     real = _resolve_real(rep, rep, real)
     m = isotypic_measures(rep.group, real=real)
     out = np.zeros((len(m), rep.dim, rep.dim), dtype=np.float64 if real else np.complex128)
-    for idx, mats in _all_matrices(rep):
+    for idx, mats in representation_matrices(rep):
         mats = mats.real if real else mats
         out += np.einsum("sg,gij->sij", m[:, idx], mats)
     return out
@@ -433,8 +423,8 @@ def measure_twirl(
     out = np.zeros(
         x.shape, dtype=np.result_type(x.dtype, measure.dtype, np.complex128 if complex_out else 1.0)
     )
-    pieces_in = _all_matrices(rep_in)
-    pieces_out = _all_matrices(rep_out)
+    pieces_in = representation_matrices(rep_in)
+    pieces_out = representation_matrices(rep_out)
     for (idx, r_in), (_, r_out) in zip(pieces_in, pieces_out, strict=True):
         if not complex_out:
             r_in, r_out = r_in.real, r_out.real

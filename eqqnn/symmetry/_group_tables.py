@@ -19,7 +19,7 @@ The symmetry core owns this indexing: the character tables
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "generated_subgroup",
     "group_elements",
     "group_table",
+    "representation_matrices",
 ]
 
 
@@ -67,6 +68,16 @@ def finite_factors(group: object, what: str = "this operation") -> tuple[FiniteG
         f"{what} needs a FiniteGroup or a DirectProduct of FiniteGroups, got {group!r} "
         f"({type(group).__name__})"
     )
+
+
+def representation_matrices(rep: Representation, *, chunk: int = 64) -> Iterator[tuple]:
+    """Yield ``(flat indices, (n, d, d) matrices)`` of ``rep`` over its whole finite group,
+    ``chunk`` elements at a time (no Cayley table is built)."""
+    order = math.prod(f.order for f in finite_factors(rep.group, "representation matrices"))
+    for start in range(0, order, chunk):
+        idx = np.arange(start, min(start + chunk, order))
+        mats = np.asarray(rep.matrix(group_elements(rep.group, idx)))
+        yield idx, mats.reshape(len(idx), rep.dim, rep.dim)
 
 
 def group_elements(group: Group, flat: np.ndarray | None = None) -> Any:
@@ -154,9 +165,8 @@ class GroupTable:
                 f"representation {rep!r} is not a representation of {self.group!r}"
             )
         out = np.empty((self.order, rep.dim, rep.dim), dtype=np.float64)
-        for start in range(0, self.order, chunk):
-            idx = np.arange(start, min(start + chunk, self.order))
-            out[idx] = as_numpy_real(rep.matrix(self.elements(idx)), f"matrices of {rep!r}")
+        for idx, mats in representation_matrices(rep, chunk=chunk):
+            out[idx] = as_numpy_real(mats, f"matrices of {rep!r}")
         return out
 
     def permutation_table(self, rep: Representation, *, chunk: int = 32) -> np.ndarray | None:
