@@ -15,7 +15,14 @@
 # Heisenberg chain, labelled trivial (r < 1) or Haldane (r > 1), and evaluates them on a
 # dense grid of ratios.  This tutorial runs it at a small size from Python.
 #
-# Full-size runs: `eqqnn compare --preset paper --out runs/paper`.
+# A comparison is data: each `ModelFamily` says how to build a model and train it (the
+# EQCNN gets a trained output map σ(a(2p − 1) + b) after its singlet readout, and so does
+# the QCNN baseline), every job is a `Job`, every result a `JobRecord`, and only the input
+# form a family consumes is ever built (the EQCNN on the spin-sector engine never sees a
+# 2^n vector).
+#
+# Full-size runs: `eqqnn compare --preset large --out runs/large` (n = 8 … 28, quantum and
+# classical; it prints its time and memory estimate first, `--estimate-only` stops there).
 
 # %%
 import os
@@ -44,18 +51,20 @@ records = run_compare(config, OUT / "06_compare")
 
 # %% [markdown]
 # Each record holds the model, its kind, the split, the seed, accuracies, the parameter
-# count, the backend and the time taken.
+# count, the backend, the time taken and the peak memory of the process.  `summarize`
+# gives the mean over seeds with its 95 % Student-t interval.
 
 # %%
 print(records[0])
 for row in summarize(records):
     print(
-        f"{row['model']:>6} n={row['n_qubits']} train={row['train_size']:>2}: "
-        f"{row['mean']:.3f} ± {row['std']:.3f}  ({row['n_parameters']} parameters)"
+        f"{row.model:>12} n={row.n_qubits} train={row.train_size:>2}: "
+        f"{row.mean:.3f} ± {row.ci95:.3f}  ({row.n_parameters} parameters, {row.seeds} seeds)"
     )
 
 # %% [markdown]
-# The figure `generalization.png` shows mean ± std over seeds, one line per model.
+# The figure `generalization.png` shows the means with their 95 % intervals against the
+# training size (log2 axis), one line per model.
 
 # %%
 import shutil

@@ -212,18 +212,33 @@ def measurement_pooling(
 
 
 def su4_convolution(
-    builder: CircuitBuilder, wires: Sequence[int], *, offset: int = 0, share: bool = True
+    builder: CircuitBuilder,
+    wires: Sequence[int],
+    *,
+    offset: int = 0,
+    share: bool = True,
+    readout_wire: int | None = None,
 ) -> int:
     r"""Symmetry-agnostic brickwork of general two-qubit blocks (15 parameters each).
 
     Each block is the native decomposition of an arbitrary SU(4) element:
     :math:`(U3\otimes U3)\,\mathrm{CNOT}\,(R_Y\otimes R_Z)\,\mathrm{CNOT}_{ba}\,(R_Y\otimes I)\,
     \mathrm{CNOT}\,(U3 \otimes U3)` with :math:`U3 = R_Z R_Y R_Z`.
+
+    With ``readout_wire`` (the last block before a :math:`Z` readout of that wire) the
+    rotations that commute with the readout are left out — the final :math:`R_Z` on the
+    readout wire and the final :math:`U3` on the other — so no parameter has an
+    identically zero gradient: 11 parameters per block.
     """
     pairs = _brick_pairs(list(wires), offset)
-    slots = builder.new_params(15, ParamRole.FREE) if share and pairs else None
+    if readout_wire is not None and len(pairs) != 1:
+        raise InvalidParameterError(
+            f"readout_wire needs exactly one block, got {len(pairs)} pairs on wires {wires!r}"
+        )
+    count = 15 if readout_wire is None else 11
+    slots = builder.new_params(count, ParamRole.FREE) if share and pairs else None
     for a, b in pairs:
-        it = iter(slots if slots is not None else builder.new_params(15, ParamRole.FREE))
+        it = iter(slots if slots is not None else builder.new_params(count, ParamRole.FREE))
 
         def rot(wire: int, axis: str, it=it) -> None:
             builder.exp_gate(
@@ -237,8 +252,11 @@ def su4_convolution(
         builder.fixed_gate((b, a), CNOT, "CNOT")
         rot(a, "Y")
         builder.fixed_gate((a, b), CNOT, "CNOT")
-        for w in (a, b):
-            rot(w, "Z"), rot(w, "Y"), rot(w, "Z")
+        if readout_wire is None:
+            for w in (a, b):
+                rot(w, "Z"), rot(w, "Y"), rot(w, "Z")
+        else:
+            rot(readout_wire, "Z"), rot(readout_wire, "Y")
     return len(pairs)
 
 

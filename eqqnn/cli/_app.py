@@ -87,64 +87,79 @@ def data(
     )
 
 
+def _schedule(name: str | None) -> Any:
+    from eqqnn.experiments import CosineSchedule
+
+    if name not in (None, "constant", "cosine"):
+        raise typer.BadParameter(f"--schedule must be 'constant' or 'cosine', got {name!r}")
+    return CosineSchedule() if name == "cosine" else None
+
+
+def _family(name: str, epochs: int | None, lr: float | None, schedule: str | None) -> Any:
+    from eqqnn.experiments import family_by_name
+
+    return family_by_name(name, epochs=epochs, lr=lr, schedule=_schedule(schedule))
+
+
 @app.command()
 def train(
-    model: str = typer.Option("eqcnn", help="eqcnn, qcnn, eqcnn-sector or a classical model."),
+    model: str = typer.Option(
+        "eqcnn", help="eqcnn (= eqcnn-sector), eqcnn-dense, qcnn or a classical model."
+    ),
     n_qubits: int = typer.Option(8, "--n", min=4, help="Chain length (even)."),
     train_size: int = typer.Option(4, min=2, help="Training points (symmetric about r=1)."),
     seed: int = typer.Option(0, min=0, help="Seed of the model initialization."),
-    epochs: int = typer.Option(100, min=0, help="Training epochs."),
-    lr: float = typer.Option(0.05, min=0.0, help="Adam learning rate."),
+    epochs: int | None = typer.Option(None, min=0, help="Training epochs (family default)."),
+    lr: float | None = typer.Option(None, help="Adam learning rate (family default)."),
+    schedule: str | None = typer.Option(None, help="LR schedule: constant or cosine."),
+    test_points: int = typer.Option(101, min=2, help="Points of the test grid."),
     out: Path = typer.Option(Path("runs/train"), help="Run folder (metrics, checkpoint)."),
     checkpoint_every: int = typer.Option(10, min=0, help="Checkpoint period in epochs."),
     resume: bool = typer.Option(False, help="Continue a killed run from its checkpoint."),
     device: str = typer.Option("cpu", help="cpu, cuda or auto (CUDA when available)."),
     precision: str = typer.Option("double", help="double (complex128) or single (complex64)."),
 ) -> None:
-    """Train one model on one split; metrics.jsonl and checkpoint.pt go to --out."""
+    """Train one model on one split; metrics.jsonl, checkpoint.pt and summary.json go to
+    --out.  Runs the same job code as `eqqnn compare`."""
     import json
 
-    import torch
+    from eqqnn.experiments import Job, TaskSpec, run_job
 
-    from eqqnn.experiments import build_task, family_by_name
-    from eqqnn.training import TrainConfig, cast_precision, resolve_device
-    from eqqnn.training import train as run_training
-
-    family = family_by_name(model, epochs=epochs)
-    task = build_task(n_qubits, train_size)
-    dev = resolve_device(device)
-    train_data, test_data = (
-        cast_precision(d, precision).to(dev) for d in task.data_for(family.input_kind)
-    )
-    net = family.build(n_qubits, seed).to(
-        device=dev, dtype=torch.float32 if precision == "single" else None
-    )
-    result = run_training(
-        net,
-        train_data,
-        test_data,
-        TrainConfig(epochs=epochs, lr=lr, seed=seed, checkpoint_every=checkpoint_every),
-        run_dir=out,
+    job = Job(
+        _family(model, epochs, lr, schedule),
+        TaskSpec(n_qubits, train_size, test_points),
+        seed,
+        device=device,
+        precision=precision,
+        threads=0,
+        run_dir=str(out),
+        checkpoint_every=checkpoint_every,
         resume=resume,
+        progress=None,
     )
-    summary = {
-        "model": family.name,
-        "n_qubits": n_qubits,
-        "train_size": train_size,
-        "seed": seed,
-        "train_accuracy": result.train_accuracy,
-        "test_accuracy": result.test_accuracy,
-        "epochs": result.epochs_run,
-        "seconds": result.seconds,
-    }
+    record = run_job(job)
+    summary = record.to_dict()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     typer.echo(json.dumps(summary))
+
+
+_COMPARE_KEYS = {
+    "n_qubits",
+    "train_sizes",
+    "seeds",
+    "test_points",
+    "shots",
+    "workers",
+    "device",
+    "precision",
+}
+_FAMILY_KEYS = {"models", "epochs", "lr", "schedule"}
 
 
 def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[str, Any]) -> Any:
     from dataclasses import replace
 
-    from eqqnn.experiments import family_by_name, preset
+    from eqqnn.experiments import preset
 
     cfg = preset(preset_name)
     values: dict[str, Any] = {}
@@ -154,42 +169,53 @@ def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[st
         except (OSError, tomllib.TOMLDecodeError) as err:
             raise typer.BadParameter(f"cannot read config {toml_path}: {err}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
-    epochs = values.pop("epochs", None)
-    models = values.pop("models", None)
-    allowed = {
-        "n_qubits",
-        "train_sizes",
-        "seeds",
-        "test_points",
-        "shots",
-        "workers",
-        "device",
-        "precision",
-    }
-    unknown = set(values) - allowed
+    family_values = {k: values.pop(k) for k in _FAMILY_KEYS if k in values}
+    unknown = set(values) - _COMPARE_KEYS
     if unknown:
         raise typer.BadParameter(
             f"unknown compare settings {sorted(unknown)}; "
-            f"allowed: {sorted(allowed | {'epochs', 'models'})}"
+            f"allowed: {sorted(_COMPARE_KEYS | _FAMILY_KEYS)}"
         )
     for key in ("n_qubits", "train_sizes", "seeds"):
         if key in values:
+            if not isinstance(values[key], list | tuple):
+                raise typer.BadParameter(f"{key} must be a list of integers, got {values[key]!r}")
             values[key] = tuple(values[key])
-    if models is not None or epochs is not None:
-        names = models if models is not None else [f.name for f in cfg.families]
+    if family_values:
+        names = family_values.get("models")
         if isinstance(names, str):
-            names = [m for m in names.split(",") if m]
-        base = {f.name.lower(): f for f in cfg.families}
-        fams = []
-        for name in names:
-            fam = family_by_name(name, epochs=epochs or 100)
-            if epochs is None and name.lower() in base:
-                fam = base[name.lower()]
-            elif epochs is not None:
-                fam = replace(fam, epochs=epochs)
-            fams.append(fam)
+            names = [m for m in names.split(",") if m.strip()]
+        epochs, lr = family_values.get("epochs"), family_values.get("lr")
+        schedule = family_values.get("schedule")
+        if names is None:
+            fams = [
+                f.with_training(epochs=epochs, lr=lr, schedule=_schedule(schedule))
+                for f in cfg.families
+            ]
+        else:
+            base = {f.name.lower(): f for f in cfg.families}
+            fams = []
+            for name in names:
+                fam = _family(name, epochs, lr, schedule)
+                own = base.get(fam.name.lower())
+                if own is not None:  # keep the preset's settings of that family
+                    fam = own.with_training(epochs=epochs, lr=lr, schedule=fam.schedule)
+                fams.append(fam)
         values["families"] = tuple(fams)
     return replace(cfg, **values)
+
+
+def _print_estimate(cfg: Any) -> None:
+    from eqqnn.experiments import estimate_sweep
+
+    rows = estimate_sweep(cfg)
+    total = sum(r.data_seconds + r.train_seconds for r in rows)
+    typer.echo(f"estimate: {sum(r.jobs for r in rows)} jobs, about {total / 60:.0f} min")
+    for r in rows:
+        typer.echo(
+            f"  n = {r.n_qubits:>2}: {r.jobs:>3} jobs, data {r.data_seconds / 60:6.1f} min, "
+            f"training {r.train_seconds / 60:6.1f} min, peak {r.peak_gib:5.1f} GiB"
+        )
 
 
 @app.command()
@@ -202,11 +228,16 @@ def compare(
     seeds: str | None = typer.Option(None, help="Comma-separated seeds."),
     models: str | None = typer.Option(None, help="Comma-separated model names."),
     epochs: int | None = typer.Option(None, min=0, help="Epochs for every model."),
+    lr: float | None = typer.Option(None, help="Learning rate for every model."),
+    schedule: str | None = typer.Option(None, help="LR schedule: constant or cosine."),
     workers: int | None = typer.Option(None, min=0, help="Processes (0: one per core)."),
     ray_address: str | None = typer.Option(None, help="Ray cluster address ('local' starts one)."),
     device: str | None = typer.Option(None, help="cpu, cuda or auto (CUDA when available)."),
-    precision: str | None = typer.Option(None, help="double (complex128) or single (complex64)."),
+    precision: str | None = typer.Option(
+        None, help="double (complex128), single (complex64) or auto."
+    ),
     resume: bool = typer.Option(False, help="Skip jobs already in OUT/results.jsonl."),
+    estimate_only: bool = typer.Option(False, help="Print the time and memory estimate, stop."),
 ) -> None:
     """The main job: test accuracy vs training size, quantum and classical models."""
     from eqqnn.cli._tables import print_summary
@@ -221,11 +252,16 @@ def compare(
             "seeds": _csv_ints(seeds, "--seeds"),
             "models": models,
             "epochs": epochs,
+            "lr": lr,
+            "schedule": schedule,
             "workers": workers,
             "device": device,
             "precision": precision,
         },
     )
+    _print_estimate(cfg)
+    if estimate_only:
+        return
     records = run_compare(cfg, out, resume=resume, ray_address=ray_address)
     print_summary(summarize(records))
     typer.echo(f"wrote {out / 'results.json'}, {out / 'results.csv'}, {out / 'generalization.png'}")

@@ -2,53 +2,54 @@ r"""The main job: test accuracy against training-set size for quantum and classi
 
 For every ``n_qubits``, ``train_size`` and ``seed`` each model family is trained (Adam,
 full batch, BCE) on the ground states at the training ratios and evaluated on the test
-grid.  Jobs run in parallel local processes (or on a Ray cluster); each finished job is
-appended to ``results.jsonl`` at once, so a killed sweep loses nothing and
-``resume=True`` skips the jobs already recorded.  Results depend only on the seeds, not
-on where or in which order jobs ran.
+grid.  Inputs are prepared one chain length at a time and only in the forms the
+families consume (the test split is shared by every training size).  Jobs run in this
+process, in parallel local processes or on a Ray cluster; each finished job is appended
+to ``results.jsonl`` at once, so a killed sweep loses nothing and ``resume=True`` skips
+the jobs already recorded.  Results depend only on the seeds, not on where or in which
+order jobs ran.
 
-Outputs in ``out``: ``results.json`` (list of records), ``results.csv``,
-``generalization.png`` (mean ± std over seeds, one line per model, one panel per n).
+Outputs in ``out``: ``results.jsonl`` (one :class:`~eqqnn.experiments.JobRecord` per
+line), ``results.json``, ``results.csv``, ``generalization.png`` (accuracy against
+training size, one panel per n) and, for several n, ``accuracy_vs_n.png``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import csv
 import json
 import multiprocessing
 import os
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from eqqnn._validation import check_even_int, check_int
 from eqqnn.errors import InvalidParameterError
-from eqqnn.experiments._families import ModelFamily, default_families
-from eqqnn.models import InputKind
-
-__all__ = ["RECORD_FIELDS", "CompareConfig", "preset", "run_compare", "summarize"]
-
-#: Fields every result record carries.
-RECORD_FIELDS = (
-    "model",
-    "kind",
-    "n_qubits",
-    "train_size",
-    "seed",
-    "test_accuracy",
-    "train_accuracy",
-    "n_parameters",
-    "backend",
-    "seconds",
-    "input_kind",
-    "epochs",
-    "final_loss",
+from eqqnn.experiments._families import (
+    classical_families,
+    default_families,
+    eqcnn_family,
+    qcnn_family,
 )
+from eqqnn.experiments._jobs import Job, JobRecord, run_job
+from eqqnn.experiments._summary import write_outputs
+from eqqnn.experiments._task import PhaseTask, TaskSpec
+from eqqnn.training import ModelFamily, TensorData
+
+__all__ = ["PRESETS", "CompareConfig", "preset", "run_compare"]
+
+#: ``precision="auto"`` runs chains up to this length in double precision, longer ones
+#: in single precision (halves the memory of the n = 28 sector states).
+AUTO_DOUBLE_MAX_QUBITS = 24
+
+
+def _distinct(name: str, values: Sequence) -> tuple:
+    values = tuple(values)
+    if len(set(values)) != len(values):
+        raise InvalidParameterError(f"{name} must not repeat values, got {values!r}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class CompareConfig:
     seeds: tuple[int, ...] = (0, 1, 2)
     """Seeds of model initialization."""
     families: tuple[ModelFamily, ...] = field(default_factory=lambda: tuple(default_families()))
-    """Model families to train."""
+    """Model families to train (distinct names); a family skips n above its ``max_qubits``."""
     test_points: int = 101
     """Size of the test grid (r = 1 excluded)."""
     shots: int = 1000
@@ -70,154 +71,175 @@ class CompareConfig:
     workers: int = 0
     """Parallel processes (0: one per CPU core, 1: run in this process)."""
     device: str = "cpu"
-    """``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available)."""
+    """``"cpu"``, ``"cuda"``, ``"cuda:k"`` or ``"auto"`` (CUDA when available)."""
     precision: str = "double"
-    """``"double"`` (complex128 / float64) or ``"single"`` (complex64 / float32)."""
+    """``"double"`` (complex128 / float64), ``"single"`` (complex64 / float32) or
+    ``"auto"`` (double up to n = 24, single above)."""
+    seed_caps: tuple[tuple[int, int], ...] = ()
+    """``(n_min, k)`` pairs: chains of ``n_min`` qubits or more run only the first ``k``
+    seeds (long chains cost minutes per job)."""
+    figure_size: int = 4
+    """Training size of the accuracy-against-n figure."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "n_qubits", _distinct("n_qubits", self.n_qubits))
+        object.__setattr__(self, "train_sizes", _distinct("train_sizes", self.train_sizes))
+        object.__setattr__(self, "seeds", _distinct("seeds", self.seeds))
+        object.__setattr__(self, "families", tuple(self.families))
         for n in self.n_qubits:
             check_even_int("n_qubits", n, minimum=4)
         for t in self.train_sizes:
             check_int("train_size", t, minimum=2)
-        if not self.seeds or not self.families:
-            raise InvalidParameterError("at least one seed and one model family are needed")
+        for s in self.seeds:
+            check_int("seed", s, minimum=0)
+        if not self.n_qubits or not self.train_sizes or not self.seeds or not self.families:
+            raise InvalidParameterError(
+                "a comparison needs at least one n, training size, seed and model family; got "
+                f"n_qubits={self.n_qubits!r}, train_sizes={self.train_sizes!r}, "
+                f"seeds={self.seeds!r}, {len(self.families)} families"
+            )
+        for f in self.families:
+            if not isinstance(f, ModelFamily):
+                raise InvalidParameterError(f"families must be ModelFamily objects, got {f!r}")
+        _distinct("family names", [f.name for f in self.families])
         check_int("test_points", self.test_points, minimum=2)
         check_int("shots", self.shots, minimum=1)
         check_int("workers", self.workers, minimum=0)
-        if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):
+        check_int("figure_size", self.figure_size, minimum=2)
+        if not isinstance(self.device, str) or (
+            self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:")
+        ):
             raise InvalidParameterError(f"device must be cpu, cuda or auto, got {self.device!r}")
-        if self.precision not in ("double", "single"):
+        if self.precision not in ("double", "single", "auto"):
             raise InvalidParameterError(
-                f"precision must be 'double' or 'single', got {self.precision!r}"
+                f"precision must be 'double', 'single' or 'auto', got {self.precision!r}"
             )
+        for pair in self.seed_caps:
+            if len(pair) != 2:
+                raise InvalidParameterError(f"seed_caps entries are (n_min, k), got {pair!r}")
+            check_int("seed cap n_min", pair[0], minimum=2)
+            check_int("seed cap k", pair[1], minimum=1)
+
+    def precision_at(self, n_qubits: int) -> str:
+        """The precision of the jobs at ``n_qubits``."""
+        if self.precision != "auto":
+            return self.precision
+        return "double" if n_qubits <= AUTO_DOUBLE_MAX_QUBITS else "single"
+
+    def seeds_at(self, n_qubits: int) -> tuple[int, ...]:
+        """The seeds run at ``n_qubits`` (after :attr:`seed_caps`)."""
+        caps = [k for n_min, k in self.seed_caps if n_qubits >= n_min]
+        return self.seeds[: min(caps)] if caps else self.seeds
+
+    def jobs(self) -> list[Job]:
+        """Every job of the sweep, grouped by n then training size."""
+        out = []
+        for n in self.n_qubits:
+            for size in self.train_sizes:
+                spec = TaskSpec(n, size, self.test_points, self.shots)
+                for family in self.families:
+                    if not family.supports(n):
+                        continue
+                    for seed in self.seeds_at(n):
+                        out.append(Job(family, spec, seed, self.device, self.precision_at(n)))
+        return out
+
+
+def _quick() -> CompareConfig:
+    return CompareConfig(
+        families=(
+            eqcnn_family(),
+            qcnn_family(epochs=60),
+            *classical_families(epochs=60, names=("ShadowGCNN", "CorrelatorGCNN", "MLP")),
+        )
+    )
+
+
+def _paper() -> CompareConfig:
+    return CompareConfig(
+        n_qubits=(8, 10, 12),
+        train_sizes=(2, 4, 6, 8, 10, 12),
+        seeds=(0, 1, 2, 3, 4),
+        families=tuple(default_families(epochs=200)),
+    )
+
+
+def _large() -> CompareConfig:
+    return CompareConfig(
+        n_qubits=(8, 12, 16, 20, 24, 28),
+        train_sizes=(2, 4, 8),
+        seeds=(0, 1, 2, 3, 4),
+        families=(
+            replace(eqcnn_family(), max_qubits=28),
+            qcnn_family(),
+            *classical_families(epochs=100, names=("ShadowGCNN", "CorrelatorGCNN", "MLP")),
+        ),
+        workers=1,
+        precision="auto",
+        seed_caps=((28, 3),),
+    )
+
+
+#: Named sweeps of :func:`preset`.
+PRESETS: dict[str, Callable[[], CompareConfig]] = {
+    "quick": _quick,
+    "paper": _paper,
+    "large": _large,
+}
 
 
 def preset(name: str) -> CompareConfig:
     """Named sweeps: ``quick`` (the demo), ``paper`` (Nguyen et al. protocol), ``large``.
 
-    * ``quick``: n = 8, train sizes 2, 4, 8, seeds 0-2, 60 epochs; EQCNN, QCNN,
-      ShadowGCNN, CorrelatorGCNN and MLP.
+    * ``quick``: n = 8, train sizes 2, 4, 8, seeds 0-2; EQCNN (spin sector, 150 epochs),
+      QCNN, ShadowGCNN, CorrelatorGCNN and MLP (60 epochs).
     * ``paper``: n = 8, 10, 12, train sizes 2..12, 101-point test grid, seeds 0-4.
-    * ``large``: the EQCNN alone through the spin-sector engine at n = 16, 20, 24.
+    * ``large``: the whole table on one 2-core machine: n = 8, 12, 16, 20, 24, 28;
+      train sizes 2, 4, 8; seeds 0-4 (0-2 at n = 28); the EQCNN on the spin-sector
+      engine at every n, the QCNN baseline up to n = 12 (dense simulation), ShadowGCNN,
+      CorrelatorGCNN and MLP at every n (shadows from matrix-product states above n = 16).
     """
-    from eqqnn.experiments._families import eqcnn_family
-
-    if name == "quick":
-        return CompareConfig(families=tuple(default_families(epochs=60, quick=True)))
-    if name == "paper":
-        return CompareConfig(
-            n_qubits=(8, 10, 12),
-            train_sizes=(2, 4, 6, 8, 10, 12),
-            seeds=(0, 1, 2, 3, 4),
-            families=tuple(default_families(epochs=200)),
-        )
-    if name == "large":
-        return CompareConfig(
-            n_qubits=(16, 20, 24),
-            train_sizes=(2, 4, 8),
-            seeds=(0, 1, 2),
-            families=(eqcnn_family(sector=True, epochs=100),),
-            workers=1,
-        )
-    raise InvalidParameterError(f"unknown preset {name!r}; choose quick, paper or large")
+    if name not in PRESETS:
+        raise InvalidParameterError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+    return PRESETS[name]()
 
 
-def _job_key(record: dict[str, Any]) -> tuple:
-    return (
-        record["model"],
-        int(record["n_qubits"]),
-        int(record["train_size"]),
-        int(record["seed"]),
-    )
+class _Inputs:
+    """Input data of one chain length, built lazily and shared by its training sizes."""
 
+    def __init__(self, config: CompareConfig, cache: object) -> None:
+        self.config = config
+        self.cache = cache
+        self.n: int | None = None
+        self.test: Any = None
+        self.tasks: dict[int, PhaseTask] = {}
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Train one family on one split with one seed (runs in a worker)."""
-    import torch
-
-    from eqqnn.training import TrainConfig, cast_precision, resolve_device, train
-
-    torch.set_num_threads(job.get("threads", 1))
-    family: ModelFamily = job["family"]
-    torch.manual_seed(job["seed"])
-    device = resolve_device(job.get("device", "cpu"))
-    precision = job.get("precision", "double")
-    model = family.build(job["n_qubits"], job["seed"])
-    model = model.to(device=device, dtype=torch.float32 if precision == "single" else None)
-    train_data = cast_precision(job["train"], precision).to(device)
-    test_data = cast_precision(job["test"], precision).to(device)
-    start = time.perf_counter()
-    result = train(
-        model,
-        train_data,
-        test_data,
-        TrainConfig(
-            epochs=family.epochs,
-            lr=family.lr,
-            seed=job["seed"],
-            eval_every=max(1, family.epochs),
-            augment=family.augment,
-        ),
-        progress=False,
-    )
-    return {
-        "model": family.name,
-        "kind": family.kind,
-        "n_qubits": job["n_qubits"],
-        "train_size": job["train_size"],
-        "seed": job["seed"],
-        "test_accuracy": result.test_accuracy,
-        "train_accuracy": result.train_accuracy,
-        "n_parameters": int(
-            getattr(model, "n_parameters", sum(p.numel() for p in model.parameters()))
-        ),
-        "backend": family.backend or "torch",
-        "seconds": time.perf_counter() - start,
-        "input_kind": family.input_kind.value,
-        "epochs": result.epochs_run,
-        "final_loss": result.final_loss,
-    }
-
-
-def _jobs(config: CompareConfig, done: set[tuple], cache: object) -> list[dict[str, Any]]:
-    from eqqnn.experiments._task import build_task
-
-    jobs = []
-    sector = any(f.input_kind is InputKind.SECTOR_STATE for f in config.families)
-    for n in config.n_qubits:
-        for size in config.train_sizes:
-            pending = [
-                (f, s)
-                for f in config.families
-                for s in config.seeds
-                if (f.name, n, size, s) not in done
-            ]
-            if not pending:
-                continue
-            task = build_task(
-                n,
-                size,
-                test_points=config.test_points,
-                shots=config.shots,
-                sector=sector,
-                cache=cache,
+    def data(self, job: Job) -> tuple[TensorData, TensorData]:
+        spec = job.task
+        if spec.n_qubits != self.n:  # a new chain length: drop the previous one's data
+            self.n = spec.n_qubits
+            self.tasks = {}
+            self.test = PhaseTask.test_split(spec, cache=self.cache, precision=job.precision)
+        if spec.train_size not in self.tasks:
+            self.tasks[spec.train_size] = PhaseTask(
+                spec, cache=self.cache, precision=job.precision, test=self.test
             )
-            data = {f.input_kind: task.data_for(f.input_kind) for f in config.families}
-            for family, seed in pending:
-                train_data, test_data = data[family.input_kind]
-                jobs.append(
-                    {
-                        "family": family,
-                        "n_qubits": n,
-                        "train_size": size,
-                        "seed": seed,
-                        "train": train_data,
-                        "test": test_data,
-                        "device": config.device,
-                        "precision": config.precision,
-                    }
-                )
-    return jobs
+        return self.tasks[spec.train_size].data_for(job.family.input_kind)
+
+
+def _load_records(log: Path) -> list[JobRecord]:
+    records = []
+    for number, line in enumerate(log.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(JobRecord.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as err:
+            raise InvalidParameterError(
+                f"{log}:{number} is not a result record ({err}); move the file away or run "
+                "without --resume"
+            ) from None
+    return records
 
 
 def run_compare(
@@ -228,60 +250,88 @@ def run_compare(
     ray_address: str | None = None,
     cache: object = True,
     progress: bool | None = None,
-    on_record: Callable[[dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Run the sweep, write the outputs, return the records (sorted)."""
+    on_record: Callable[[JobRecord], None] | None = None,
+) -> list[JobRecord]:
+    """Run the sweep, write the outputs, return the records (sorted by job key)."""
+    if not isinstance(config, CompareConfig):
+        raise InvalidParameterError(f"config must be a CompareConfig, got {config!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError(f"output folder {out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     log = out / "results.jsonl"
-    records: list[dict[str, Any]] = []
+    records: list[JobRecord] = []
     if resume and log.exists():
-        records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        records = _load_records(log)
     elif log.exists():
         log.unlink()
-    done = {_job_key(r) for r in records}
-    jobs = _jobs(config, done, cache)
+    done = {r.key for r in records}
+    jobs = [j for j in config.jobs() if j.key not in done]
     workers = config.workers or os.cpu_count() or 1
+    inputs = _Inputs(config, cache)
     with log.open("a") as fh:
-
-        def keep(record: dict[str, Any]) -> None:
+        for record in _execute(jobs, inputs, workers, ray_address, progress):
             records.append(record)
-            fh.write(json.dumps(record) + "\n")
+            fh.write(json.dumps(record.to_dict()) + "\n")
             fh.flush()
             if on_record is not None:
                 on_record(record)
-
-        for record in _execute(jobs, workers, ray_address, progress):
-            keep(record)
-    records.sort(key=_job_key)
-    write_outputs(records, out)
+    records.sort(key=lambda r: r.key)
+    write_outputs(records, out, figure_size=config.figure_size)
     return records
 
 
 def _execute(
-    jobs: list[dict[str, Any]], workers: int, ray_address: str | None, progress: bool | None
-) -> Any:
+    jobs: list[Job],
+    inputs: _Inputs,
+    workers: int,
+    ray_address: str | None,
+    progress: bool | None,
+) -> Iterator[JobRecord]:
     bar = _bar(progress, len(jobs))
     try:
         if ray_address is not None:
-            yield from _execute_ray(jobs, ray_address, bar)
+            yield from _execute_ray(jobs, inputs, ray_address, bar)
         elif workers <= 1 or len(jobs) <= 1:
             for job in jobs:
-                yield run_job(job)
+                _describe(bar, job)
+                yield run_job(job, inputs.data(job))
                 _advance(bar)
         else:
-            ctx = multiprocessing.get_context("spawn")
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                futures = [pool.submit(run_job, job) for job in jobs]
-                for fut in concurrent.futures.as_completed(futures):
-                    yield fut.result()
-                    _advance(bar)
+            yield from _execute_pool(jobs, inputs, workers, bar)
     finally:
         if bar is not None:
             bar.stop()
 
 
-def _execute_ray(jobs: list[dict[str, Any]], address: str, bar: Any) -> Any:
+def _execute_pool(jobs: list[Job], inputs: _Inputs, workers: int, bar: Any) -> Iterator[JobRecord]:
+    """At most ``2 * workers`` jobs in flight, so only about one chain length's data is
+    held (and shipped) at a time."""
+    ctx = multiprocessing.get_context("spawn")
+    pending = iter(jobs)
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        running: set[concurrent.futures.Future] = set()
+
+        def fill() -> None:
+            while len(running) < 2 * workers:
+                job = next(pending, None)
+                if job is None:
+                    return
+                running.add(pool.submit(run_job, job, inputs.data(job)))
+
+        fill()
+        while running:
+            finished, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for fut in finished:
+                running.discard(fut)
+                yield fut.result()
+                _advance(bar)
+            fill()
+
+
+def _execute_ray(jobs: list[Job], inputs: _Inputs, address: str, bar: Any) -> Iterator[JobRecord]:
     try:
         import ray
     except ImportError as err:
@@ -297,7 +347,7 @@ def _execute_ray(jobs: list[dict[str, Any]], address: str, bar: Any) -> Any:
         )
     try:
         remote = ray.remote(run_job)
-        pending = [remote.remote(job) for job in jobs]
+        pending = [remote.remote(job, inputs.data(job)) for job in jobs]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             yield ray.get(ready[0])
@@ -314,86 +364,30 @@ def _bar(enabled: bool | None, total: int) -> Any:
         enabled = sys.stderr.isatty()
     if not enabled or total == 0:
         return None
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} jobs"),
+        TimeElapsedColumn(),
+        transient=True,
+    )
     bar.start()
-    bar.add_task("training", total=total)
+    bar.add_task("compare", total=total)
     return bar
+
+
+def _describe(bar: Any, job: Job) -> None:
+    if bar is not None:
+        spec = job.task
+        bar.update(
+            bar.task_ids[0],
+            description=f"{job.family.name} n={spec.n_qubits} size={spec.train_size} "
+            f"seed={job.seed}",
+        )
 
 
 def _advance(bar: Any) -> None:
     if bar is not None:
         bar.advance(bar.task_ids[0])
-
-
-def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and std of test accuracy over seeds per (model, n_qubits, train_size)."""
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault((r["model"], r["n_qubits"], r["train_size"]), []).append(r)
-    rows = []
-    for (model, n, size), rs in sorted(
-        groups.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2])
-    ):
-        acc = np.array([r["test_accuracy"] for r in rs])
-        rows.append(
-            {
-                "model": model,
-                "kind": rs[0]["kind"],
-                "n_qubits": n,
-                "train_size": size,
-                "mean": float(acc.mean()),
-                "std": float(acc.std()),
-                "seeds": len(rs),
-                "n_parameters": rs[0]["n_parameters"],
-                "seconds": float(np.mean([r["seconds"] for r in rs])),
-            }
-        )
-    return rows
-
-
-def write_outputs(records: Sequence[dict[str, Any]], out: Path) -> None:
-    """``results.json``, ``results.csv`` and ``generalization.png``."""
-    (out / "results.json").write_text(json.dumps(list(records), indent=1))
-    with (out / "results.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(RECORD_FIELDS), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(records)
-    plot_generalization(summarize(records), out / "generalization.png")
-
-
-def plot_generalization(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Test accuracy against training size, mean ± std over seeds, one panel per n."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ns = sorted({r["n_qubits"] for r in rows})
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    colors = {
-        m: palette[i % len(palette)] for i, m in enumerate(sorted({r["model"] for r in rows}))
-    }
-    fig, axes = plt.subplots(
-        1, max(1, len(ns)), figsize=(4.5 * max(1, len(ns)), 3.8), squeeze=False
-    )
-    for ax, n in zip(axes[0], ns, strict=False):
-        models = sorted({r["model"] for r in rows if r["n_qubits"] == n})
-        for model in models:
-            rs = sorted(
-                (r for r in rows if r["n_qubits"] == n and r["model"] == model),
-                key=lambda r: r["train_size"],
-            )
-            x = [r["train_size"] for r in rs]
-            y = np.array([r["mean"] for r in rs])
-            s = np.array([r["std"] for r in rs])
-            style = "-o" if rs[0]["kind"] == "quantum" else "--s"
-            ax.plot(x, y, style, color=colors[model], label=f"{model} ({rs[0]['n_parameters']} p)")
-            ax.fill_between(x, y - s, y + s, alpha=0.15, color=colors[model])
-        ax.set(title=f"n = {n}", xlabel="training points", ylabel="test accuracy", ylim=(0.4, 1.02))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -1,51 +1,45 @@
-"""Model families that the comparison trains: a builder plus its training settings.
+"""The model families of the main comparison, as :class:`~eqqnn.training.ModelFamily` data.
 
-A family is data (a frozen dataclass holding a picklable builder), so sweeps can ship it
-to worker processes or a Ray cluster.  The CLI maps short names to families here; the
-library API takes the family objects themselves.
+Builders are picklable dataclasses holding classes and callables (no string lookups), so
+families travel to worker processes and Ray.  Every family has a distinct name; the CLI
+maps its short names to these constructors in :func:`family_by_name`.
+
+Quantum families take an ``output_map`` switch: ``True`` (the default) adds a trained
+:class:`~eqqnn.models.AffineSigmoid` after the readout, :math:`\\sigma(a(2p-1)+b)`, to
+the EQCNN and to the QCNN baseline alike, so the comparison stays fair.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from eqqnn.models import InputKind
+from eqqnn.training import ModelFamily
 
 __all__ = [
-    "ModelFamily",
+    "DENSE_MAX_QUBITS",
+    "QCNN_MAX_QUBITS",
+    "ClassicalBuilder",
+    "QuantumBuilder",
     "ShotSubsample",
+    "classical_families",
     "default_families",
     "eqcnn_family",
     "family_by_name",
+    "family_names",
     "qcnn_family",
 ]
 
-
-@dataclass(frozen=True)
-class ModelFamily:
-    """One kind of model in a comparison."""
-
-    name: str
-    """Label in tables and plots."""
-    kind: str
-    """``"quantum"`` or ``"classical"``."""
-    input_kind: InputKind
-    """What the models consume (the comparison prepares it from the states)."""
-    build: Callable[[int, int], nn.Module]
-    """``(n_qubits, seed) -> model``; must be picklable (module-level function or partial)."""
-    backend: str = ""
-    """Simulator or hardware description recorded with the results."""
-    lr: float = 0.05
-    """Learning rate (Adam)."""
-    epochs: int = 100
-    """Training epochs (full batch)."""
-    augment: Callable | None = None
-    """Optional per-batch transform of the training inputs (e.g. :class:`ShotSubsample`)."""
+#: Largest chain the dense-statevector families run in the presets (one dense EQCNN step
+#: at n = 20 already takes about a minute on 2 cores; the baseline has ~10x more gates).
+DENSE_MAX_QUBITS = 16
+#: Largest chain of the dense QCNN baseline in the presets.
+QCNN_MAX_QUBITS = 12
 
 
 @dataclass(frozen=True)
@@ -60,8 +54,6 @@ class ShotSubsample:
     """Snapshots kept per state and step."""
 
     def __call__(self, inputs: Any, generator: Any) -> Any:
-        import torch
-
         t = inputs.shape[1]
         if self.shots >= t:
             return inputs
@@ -69,65 +61,98 @@ class ShotSubsample:
         return inputs[:, idx]
 
 
-def _build_quantum(
-    n_qubits: int, seed: int, *, circuit_fn: Callable, backend_fn: Callable
-) -> nn.Module:
-    from eqqnn.models import QuantumClassifier
+@dataclass(frozen=True)
+class QuantumBuilder:
+    """``(n_qubits, seed) -> QuantumClassifier`` from a circuit builder and a backend class."""
 
-    return QuantumClassifier(circuit_fn(n_qubits), backend_fn(), seed=seed)
+    circuit: Callable[[int], Any]
+    """``n_qubits -> Circuit`` (e.g. :func:`eqqnn.circuits.su2_qcnn`)."""
+    backend: Callable[..., Any]
+    """Backend class or factory (e.g. :class:`eqqnn.sim.SpinSectorBackend`)."""
+    backend_options: tuple[tuple[str, Any], ...] = ()
+    """Keyword arguments of the backend, as ``(name, value)`` pairs."""
+    output_map: bool = True
+    """Add a trained :class:`~eqqnn.models.AffineSigmoid` after the readout."""
+
+    def __call__(self, n_qubits: int, seed: int) -> nn.Module:
+        from eqqnn.models import AffineSigmoid, QuantumClassifier
+
+        return QuantumClassifier(
+            self.circuit(n_qubits),
+            self.backend(**dict(self.backend_options)),
+            seed=seed,
+            output_map=AffineSigmoid() if self.output_map else None,
+        )
 
 
-def _statevector_adjoint() -> object:
-    from eqqnn.sim import StatevectorBackend
+@dataclass(frozen=True)
+class ClassicalBuilder:
+    """``(n_qubits, seed) -> model`` for a class of :mod:`eqqnn.classical` (float64)."""
 
-    return StatevectorBackend(gradient="adjoint")
+    model: type[nn.Module]
+    """A class taking ``n_sites``, ``seed`` and ``dtype`` keywords."""
+    options: tuple[tuple[str, Any], ...] = field(default=())
+    """Further constructor keywords, as ``(name, value)`` pairs."""
+
+    def __call__(self, n_qubits: int, seed: int) -> nn.Module:
+        return self.model(n_sites=n_qubits, seed=seed, dtype=torch.float64, **dict(self.options))
 
 
-def _spin_sector() -> object:
-    from eqqnn.sim import SpinSectorBackend  # type: ignore[attr-defined]
-
-    return SpinSectorBackend()
-
-
-def _su2_qcnn(n: int) -> object:
+def eqcnn_family(
+    *,
+    sector: bool = True,
+    epochs: int = 150,
+    lr: float = 0.05,
+    output_map: bool = True,
+    schedule: Callable | None = None,
+) -> ModelFamily:
+    """The SU(2)-equivariant QCNN: ``EQCNN-sector`` (spin-sector engine, any n) or
+    ``EQCNN-dense`` (dense statevector, adjoint gradients)."""
     from eqqnn.circuits import su2_qcnn
+    from eqqnn.sim import SpinSectorBackend, StatevectorBackend
 
-    return su2_qcnn(n)
-
-
-def _qcnn(n: int) -> object:
-    from eqqnn.circuits import qcnn
-
-    return qcnn(n)
-
-
-def eqcnn_family(*, sector: bool = False, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
-    """The SU(2)-equivariant QCNN (dense statevector, or the spin-sector engine)."""
+    if sector:
+        builder = QuantumBuilder(su2_qcnn, SpinSectorBackend, output_map=output_map)
+    else:
+        builder = QuantumBuilder(
+            su2_qcnn, StatevectorBackend, (("gradient", "adjoint"),), output_map=output_map
+        )
     return ModelFamily(
-        name="EQCNN",
+        name="EQCNN-sector" if sector else "EQCNN-dense",
         kind="quantum",
         input_kind=InputKind.SECTOR_STATE if sector else InputKind.STATE,
-        build=functools.partial(
-            _build_quantum,
-            circuit_fn=_su2_qcnn,
-            backend_fn=_spin_sector if sector else _statevector_adjoint,
-        ),
+        build=builder,
         backend="spin-sector" if sector else "statevector(adjoint)",
         lr=lr,
         epochs=epochs,
+        schedule=schedule,
+        max_qubits=None if sector else DENSE_MAX_QUBITS,
     )
 
 
-def qcnn_family(*, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
-    """The symmetry-agnostic QCNN baseline (dense statevector)."""
+def qcnn_family(
+    *,
+    epochs: int = 150,
+    lr: float = 0.05,
+    output_map: bool = True,
+    schedule: Callable | None = None,
+) -> ModelFamily:
+    """The symmetry-agnostic QCNN baseline (dense statevector, adjoint gradients)."""
+    from eqqnn.circuits import qcnn
+    from eqqnn.sim import StatevectorBackend
+
     return ModelFamily(
         name="QCNN",
         kind="quantum",
         input_kind=InputKind.STATE,
-        build=functools.partial(_build_quantum, circuit_fn=_qcnn, backend_fn=_statevector_adjoint),
+        build=QuantumBuilder(
+            qcnn, StatevectorBackend, (("gradient", "adjoint"),), output_map=output_map
+        ),
         backend="statevector(adjoint)",
         lr=lr,
         epochs=epochs,
+        schedule=schedule,
+        max_qubits=QCNN_MAX_QUBITS,
     )
 
 
@@ -136,25 +161,92 @@ def qcnn_family(*, epochs: int = 100, lr: float = 0.05) -> ModelFamily:
 QUICK_CLASSICAL = ("ShadowGCNN", "CorrelatorGCNN", "MLP")
 
 
-def default_families(epochs: int = 100, *, quick: bool = False) -> list[ModelFamily]:
-    """EQCNN, the QCNN baseline and the classical models of :mod:`eqqnn.classical`
-    (with ``quick``: only :data:`QUICK_CLASSICAL`)."""
-    from eqqnn.experiments._classical_families import classical_families
+def classical_families(
+    epochs: int = 100,
+    lr: float = 0.01,
+    *,
+    shot_subsample: int = 0,
+    names: tuple[str, ...] | None = None,
+) -> list[ModelFamily]:
+    """ShadowGCNN (chain × O G-CNN on shadows), VectorNet (SO(3)-steerable on shadows),
+    CorrelatorGCNN (chain G-CNN on shadow correlators) and the MLP / CNN baselines.
 
+    ``shot_subsample > 0`` trains shadow models on that many random shots per step;
+    ``names`` selects a subset."""
+    from eqqnn import classical
+
+    spec: list[tuple[str, InputKind, type[nn.Module]]] = [
+        ("ShadowGCNN", InputKind.SHADOWS, classical.ShadowGCNN),
+        ("VectorNet", InputKind.SHADOWS, classical.VectorNet),
+        ("CorrelatorGCNN", InputKind.CORRELATORS, classical.CorrelatorGCNN),
+        ("MLP", InputKind.CORRELATORS, classical.MLPClassifier),
+        ("CNN", InputKind.SHADOWS, classical.CNNClassifier),
+    ]
+    return [
+        ModelFamily(
+            name=name,
+            kind="classical",
+            input_kind=kind,
+            build=ClassicalBuilder(model),
+            backend="torch",
+            lr=lr,
+            epochs=epochs,
+            augment=ShotSubsample(shot_subsample)
+            if shot_subsample and kind is InputKind.SHADOWS
+            else None,
+        )
+        for name, kind, model in spec
+        if names is None or name in names
+    ]
+
+
+def default_families(epochs: int = 100, *, quick: bool = False) -> list[ModelFamily]:
+    """The EQCNN (spin-sector engine), the QCNN baseline and the classical models of
+    :mod:`eqqnn.classical` (with ``quick``: only :data:`QUICK_CLASSICAL`)."""
     names = QUICK_CLASSICAL if quick else None
     return [
-        eqcnn_family(epochs=epochs),
-        qcnn_family(epochs=epochs),
+        eqcnn_family(),
+        qcnn_family(),
         *classical_families(epochs=epochs, names=names),
     ]
 
 
-def family_by_name(name: str, epochs: int = 100) -> ModelFamily:
-    """Look a family up by its (case-insensitive) name; for the CLI."""
+def _cli_families() -> dict[str, Callable[[], ModelFamily]]:
+    makers: dict[str, Callable[[], ModelFamily]] = {
+        "eqcnn-sector": eqcnn_family,
+        "eqcnn-dense": lambda: eqcnn_family(sector=False),
+        "qcnn": qcnn_family,
+    }
+    for fam in classical_families():
+        makers[fam.name.lower()] = lambda fam=fam: fam
+    return makers
+
+
+#: Short names accepted for backwards compatibility.
+_ALIASES = {"eqcnn": "eqcnn-sector"}
+
+
+def family_names() -> list[str]:
+    """Names :func:`family_by_name` accepts (lower case)."""
+    return sorted([*_cli_families(), *_ALIASES])
+
+
+def family_by_name(
+    name: str,
+    *,
+    epochs: int | None = None,
+    lr: float | None = None,
+    schedule: Callable | None = None,
+) -> ModelFamily:
+    """Look a family up by its case-insensitive name (for the CLI and TOML configs);
+    ``eqcnn`` means the EQCNN on the spin-sector engine.  ``None`` keeps the family's own
+    training settings."""
     from eqqnn.errors import InvalidParameterError
 
-    families = {f.name.lower(): f for f in default_families(epochs)}
-    families["eqcnn-sector"] = eqcnn_family(sector=True, epochs=epochs)
-    if name.lower() not in families:
-        raise InvalidParameterError(f"unknown model {name!r}; choose from {sorted(families)}")
-    return families[name.lower()]
+    if not isinstance(name, str):
+        raise InvalidParameterError(f"model name must be a string, got {name!r}")
+    makers = _cli_families()
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in makers:
+        raise InvalidParameterError(f"unknown model {name!r}; choose from {family_names()}")
+    return makers[key]().with_training(epochs=epochs, lr=lr, schedule=schedule)

@@ -1,68 +1,254 @@
 r"""The phase-classification task: ground states on a training grid and a test grid,
-turned into the input each model family consumes.
+turned — lazily, and only on request — into the input each model family consumes.
 
 Training ratios are ``train_size`` points placed symmetrically about the transition
 :math:`r = 1` (:func:`eqqnn.data.train_ratios`); the test grid has ``test_points``
 uniform ratios in :math:`[0, 2]` excluding :math:`r = 1` (:func:`eqqnn.data.test_ratios`).
-Classical inputs come from seeded classical shadows (``shots`` randomized Pauli
-measurements per state) or from exact correlators.
+Labels are :math:`[r > 1]` (:func:`eqqnn.data.phase_label`).
+
+Each form of the inputs is built the first time a family asks for it, and never
+otherwise:
+
+* ``SECTOR_STATE``: singlet-sector coordinates (:math:`d_0` amplitudes; n = 28 has
+  :math:`d_0` = 2 674 440), from the sector solver and the dataset cache;
+* ``STATE``: :math:`2^n` amplitudes, refused with :class:`~eqqnn.errors.ProblemTooLargeError`
+  before any work when they would not fit the memory budget;
+* ``SHADOWS`` / ``CORRELATORS``: seeded classical shadows (``shots`` randomized Pauli
+  measurements per state).  Up to :data:`DENSE_SHADOW_MAX_QUBITS` they are sampled from
+  the dense ground state; beyond, from a DMRG matrix-product state
+  (:mod:`eqqnn.data._mps`), which scales to n = 64.  Both samplers draw from the exact
+  Born distribution of the same state;
+* ``EXACT_CORRELATORS``: :math:`\langle\vec\sigma_i\cdot\vec\sigma_j\rangle`, dense or MPS
+  likewise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
+from eqqnn._validation import check_even_int, check_int
+from eqqnn.errors import InvalidParameterError, ProblemTooLargeError
 from eqqnn.models import InputKind
 from eqqnn.training import TensorData
 
-__all__ = ["PhaseTask", "build_task"]
+__all__ = [
+    "DENSE_SHADOW_MAX_QUBITS",
+    "STATE_MEMORY_BUDGET",
+    "PhaseTask",
+    "SplitInputs",
+    "TaskSpec",
+    "build_task",
+]
+
+#: Largest chain whose shadows are sampled from dense ground states; larger chains use
+#: matrix-product states.
+DENSE_SHADOW_MAX_QUBITS = 16
+#: Bytes the qubit-basis states of one split may take before they are refused.
+STATE_MEMORY_BUDGET = 8 * 2**30
 
 
 @dataclass(frozen=True)
-class PhaseTask:
-    """States, labels and ratios of one (n_qubits, train_size) split."""
+class TaskSpec:
+    """Which split of the phase task: chain length, training size, test grid, shadows."""
 
     n_qubits: int
-    train_states: torch.Tensor
-    train_labels: torch.Tensor
-    train_ratios: np.ndarray
-    test_states: torch.Tensor
-    test_labels: torch.Tensor
-    test_ratios: np.ndarray
+    """Chain length (even)."""
+    train_size: int
+    """Training points (even, symmetric about r = 1)."""
+    test_points: int = 101
+    """Points of the test grid (r = 1 excluded)."""
+    shots: int = 1000
+    """Classical-shadow snapshots per state."""
+    shadow_seed: int = 1234
+    """Seed of the training shadows (the test shadows use ``shadow_seed + 1``)."""
+
+    def __post_init__(self) -> None:
+        check_even_int("n_qubits", self.n_qubits, minimum=4)
+        check_int("train_size", self.train_size, minimum=2)
+        check_int("test_points", self.test_points, minimum=2)
+        check_int("shots", self.shots, minimum=1)
+        check_int("shadow_seed", self.shadow_seed, minimum=0)
+
+
+@dataclass
+class SplitInputs:
+    """One split (training or test grid) of one chain length, its input forms built on
+    first request and kept."""
+
+    n_qubits: int
+    ratios: np.ndarray
+    grid: Any
+    """The :class:`~eqqnn.data.DatasetConfig` of the split (qubit form)."""
     shots: int
     shadow_seed: int
-    train_sector: torch.Tensor | None = None
-    test_sector: torch.Tensor | None = None
+    cache: object = True
+    precision: str = "double"
+    """``"single"`` keeps the complex states as complex64 (half the memory)."""
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def labels(self) -> torch.Tensor:
+        """0/1 labels, float64."""
+        from eqqnn.data import phase_label
+
+        return torch.tensor([float(phase_label(float(r))) for r in self.ratios])
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """Names of the forms built so far (for tests and progress reports)."""
+        return tuple(sorted(self._memo))
+
+    def _once(self, key: str, make: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def _dataset_states(self, form: str) -> torch.Tensor:
+        from eqqnn.data import build_dataset
+
+        config = self.grid.replace(state_form=form)
+        dtype = torch.complex64 if self.precision == "single" else torch.complex128
+        data = build_dataset(config, cache=self.cache, dtype=dtype, progress=False)
+        return data.states
+
+    def sector_states(self) -> torch.Tensor:
+        """``(N, d_0)`` singlet-sector coordinates (complex128, complex64 in single precision)."""
+        return self._once("sector_state", lambda: self._dataset_states("sector"))
+
+    def qubit_states(self) -> torch.Tensor:
+        """``(N, 2^n)`` state vectors, complex128 (refused beyond the memory budget)."""
+        need = len(self.ratios) * (8 if self.precision == "single" else 16) * 2**self.n_qubits
+        if need > STATE_MEMORY_BUDGET:
+            raise ProblemTooLargeError(
+                f"{len(self.ratios)} qubit-basis states at n = {self.n_qubits} need "
+                f"{need / 2**30:.1f} GiB (budget {STATE_MEMORY_BUDGET / 2**30:.0f} GiB); "
+                "use the spin-sector family (EQCNN-sector, sector coordinates) or a smaller n"
+            )
+        return self._once("state", lambda: self._dataset_states("qubit"))
+
+    def _mps_states(self) -> list[Any]:
+        def make() -> list[Any]:
+            from eqqnn.data import mps_ground_state
+
+            return [mps_ground_state(self.n_qubits, float(r)) for r in self.ratios]
+
+        return self._once("mps", make)
+
+    def _uses_mps(self) -> bool:
+        return self.n_qubits > DENSE_SHADOW_MAX_QUBITS
+
+    def inputs(self, kind: InputKind) -> torch.Tensor:
+        """The split's inputs in the form ``kind`` (built now if not yet built)."""
+        if kind is InputKind.SECTOR_STATE:
+            return self.sector_states()
+        if kind is InputKind.STATE:
+            return self.qubit_states()
+        if kind is InputKind.SHADOWS:
+            return self._once(kind.value, lambda: self._shadow_form("snapshot"))
+        if kind is InputKind.CORRELATORS:
+            return self._once(kind.value, lambda: self._shadow_form("correlator"))
+        if kind is InputKind.EXACT_CORRELATORS:
+            return self._once(kind.value, self._exact_correlators)
+        raise InvalidParameterError(f"unsupported input kind {kind!r}")
+
+    def _shadow_form(self, form: str) -> torch.Tensor:
+        from eqqnn import data
+
+        if self._uses_mps():
+            states: Any = self._mps_states()
+            make = (
+                data.mps_shadow_snapshot_tensor
+                if form == "snapshot"
+                else data.mps_shadow_correlator_tensor
+            )
+        else:
+            states = self.qubit_states()
+            make = (
+                data.shadow_snapshot_tensor if form == "snapshot" else data.shadow_correlator_tensor
+            )
+        return make(states, self.shots, seed=self.shadow_seed, dtype=torch.float64)
+
+    def _exact_correlators(self) -> torch.Tensor:
+        from eqqnn import data
+
+        if self._uses_mps():
+            return data.mps_exact_correlator_tensor(self._mps_states(), dtype=torch.float64)
+        return torch.as_tensor(
+            np.stack([data.exact_correlators(s) for s in self.qubit_states().numpy()])
+        )
+
+
+class PhaseTask:
+    """Training and test splits of one :class:`TaskSpec`; inputs built on request.
+
+    Examples
+    --------
+    >>> task = PhaseTask(TaskSpec(4, 2, test_points=5), cache=False)
+    >>> train, test = task.data_for(InputKind.SECTOR_STATE)
+    >>> tuple(train.inputs.shape), tuple(test.inputs.shape), task.test.built
+    ((2, 2), (5, 2), ('sector_state',))
+    """
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        *,
+        cache: object = True,
+        precision: str = "double",
+        test: SplitInputs | None = None,
+    ) -> None:
+        from eqqnn.data import DatasetConfig
+
+        if not isinstance(spec, TaskSpec):
+            raise InvalidParameterError(f"spec must be a TaskSpec, got {spec!r}")
+        self.spec = spec
+        n = spec.n_qubits
+        train_grid = DatasetConfig.train_grid(n, spec.train_size, diagnostics=False)
+        self.train = SplitInputs(
+            n,
+            train_grid.ratio_values(),
+            train_grid,
+            spec.shots,
+            spec.shadow_seed,
+            cache,
+            precision,
+        )
+        if test is None:
+            test = self.test_split(spec, cache=cache, precision=precision)
+        self.test = test
+
+    @staticmethod
+    def test_split(
+        spec: TaskSpec, *, cache: object = True, precision: str = "double"
+    ) -> SplitInputs:
+        """The test split of ``spec`` (shared by every training size of one n)."""
+        from eqqnn.data import DatasetConfig
+
+        grid = DatasetConfig.test_grid(spec.n_qubits, spec.test_points, diagnostics=False)
+        return SplitInputs(
+            spec.n_qubits,
+            grid.ratio_values(),
+            grid,
+            spec.shots,
+            spec.shadow_seed + 1,
+            cache,
+            precision,
+        )
+
+    @property
+    def n_qubits(self) -> int:
+        return self.spec.n_qubits
 
     def data_for(self, kind: InputKind) -> tuple[TensorData, TensorData]:
         """Training and test data in the form ``kind``."""
         return (
-            TensorData(self._inputs(kind, "train"), self.train_labels),
-            TensorData(self._inputs(kind, "test"), self.test_labels),
+            TensorData(self.train.inputs(kind), self.train.labels),
+            TensorData(self.test.inputs(kind), self.test.labels),
         )
-
-    def _inputs(self, kind: InputKind, split: str) -> torch.Tensor:
-        from eqqnn.data import exact_correlators, shadow_correlator_tensor, shadow_snapshot_tensor
-
-        states = self.train_states if split == "train" else self.test_states
-        seed = self.shadow_seed + (0 if split == "train" else 1)
-        if kind is InputKind.STATE:
-            return states
-        if kind is InputKind.SECTOR_STATE:
-            sector = self.train_sector if split == "train" else self.test_sector
-            if sector is None:
-                raise ValueError("this task was built without sector states (sector=False)")
-            return sector
-        if kind is InputKind.SHADOWS:
-            return shadow_snapshot_tensor(states, self.shots, seed=seed, dtype=torch.float64)
-        if kind is InputKind.CORRELATORS:
-            return shadow_correlator_tensor(states, self.shots, seed=seed, dtype=torch.float64)
-        if kind is InputKind.EXACT_CORRELATORS:
-            return torch.as_tensor(np.stack([exact_correlators(s) for s in states.numpy()]))
-        raise ValueError(f"unsupported input kind {kind!r}")
 
 
 def build_task(
@@ -72,39 +258,8 @@ def build_task(
     test_points: int = 101,
     shots: int = 1000,
     shadow_seed: int = 1234,
-    sector: bool = False,
     cache: object = True,
 ) -> PhaseTask:
-    """Ground states of the bond-alternating Heisenberg chain for one split (cached)."""
-    from eqqnn.data import DatasetConfig, build_dataset
-
-    kwargs = {"cache": cache, "dtype": torch.complex128, "progress": False}
-    train = build_dataset(
-        DatasetConfig.train_grid(n_qubits, train_size, diagnostics=False), **kwargs
-    )
-    test = build_dataset(
-        DatasetConfig.test_grid(n_qubits, test_points, diagnostics=False), **kwargs
-    )
-    train_sector = test_sector = None
-    if sector:
-        train_sector = build_dataset(
-            DatasetConfig.train_grid(n_qubits, train_size, diagnostics=False, state_form="sector"),
-            **kwargs,
-        ).states
-        test_sector = build_dataset(
-            DatasetConfig.test_grid(n_qubits, test_points, diagnostics=False, state_form="sector"),
-            **kwargs,
-        ).states
-    return PhaseTask(
-        n_qubits=n_qubits,
-        train_states=train.states,
-        train_labels=train.labels.double(),
-        train_ratios=train.ratios.numpy(),
-        test_states=test.states,
-        test_labels=test.labels.double(),
-        test_ratios=test.ratios.numpy(),
-        shots=shots,
-        shadow_seed=shadow_seed,
-        train_sector=train_sector,
-        test_sector=test_sector,
-    )
+    """A :class:`PhaseTask` for one split (nothing is built until ``data_for``)."""
+    spec = TaskSpec(n_qubits, train_size, test_points, shots, shadow_seed)
+    return PhaseTask(spec, cache=cache)

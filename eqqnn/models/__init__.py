@@ -1,7 +1,15 @@
 """Trainable models with one interface: ``forward(batch) -> (B,)`` probabilities of label 1."""
 
 from eqqnn.models._interface import InputKind, PhaseClassifier
+from eqqnn.models._output import AffineSigmoid
 from eqqnn.models._param_maps import GroupMixture, LearnedDegree
 from eqqnn.models._quantum import QuantumClassifier
 
-__all__ = ["GroupMixture", "InputKind", "LearnedDegree", "PhaseClassifier", "QuantumClassifier"]
+__all__ = [
+    "AffineSigmoid",
+    "GroupMixture",
+    "InputKind",
+    "LearnedDegree",
+    "PhaseClassifier",
+    "QuantumClassifier",
+]

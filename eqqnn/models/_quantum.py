@@ -1,7 +1,11 @@
 r"""The quantum classifier: a circuit, a backend and its trainable parameters.
 
-.. math:: p_\theta(y = 1 \mid \psi) = \frac{\langle\psi|U(\theta)^\dagger O U(\theta)|\psi\rangle
-          - o_{min}}{o_{max} - o_{min}}
+.. math:: p_\theta(\psi) = \frac{\langle\psi|U(\theta)^\dagger O U(\theta)|\psi\rangle
+          - o_{min}}{o_{max} - o_{min}}, \qquad
+          P(y = 1 \mid \psi) = g_\phi\big(p_\theta(\psi)\big)
+
+with :math:`g_\phi` an optional trainable output map (identity by default; e.g.
+:class:`~eqqnn.models.AffineSigmoid`, :math:`\sigma(a(2p-1)+b)`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class QuantumClassifier(nn.Module):
     param_map
         Optional module mapping the weights to the circuit's slots (e.g.
         :class:`~eqqnn.models.LearnedDegree`); its parameters are trained too.
+    output_map
+        Optional module mapping the readout probabilities ``(B,)`` to the output
+        probabilities (e.g. :class:`~eqqnn.models.AffineSigmoid`); trained too.
 
     Inputs: a batch of state vectors ``(B, 2^n)`` (complex64/complex128) in the qubit
     basis, qubit 0 most significant; other forms where the backend accepts them.
@@ -66,6 +73,7 @@ class QuantumClassifier(nn.Module):
         init_scale: float = 1.0,
         dtype: torch.dtype = torch.float64,
         param_map: nn.Module | None = None,
+        output_map: nn.Module | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(circuit, Circuit):
@@ -84,6 +92,11 @@ class QuantumClassifier(nn.Module):
         init[circuit.param_slots(ParamRole.BREAKING)] = 0.0
         self.weights = nn.Parameter(torch.as_tensor(init, dtype=dtype))
         self.param_map = param_map
+        if output_map is not None and not isinstance(output_map, nn.Module):
+            raise InvalidParameterError(
+                f"output_map must be a torch.nn.Module or None, got {output_map!r}"
+            )
+        self.output_map = output_map
 
     @property
     def n_parameters(self) -> int:
@@ -104,7 +117,8 @@ class QuantumClassifier(nn.Module):
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
         """Probabilities of label 1, shape ``(B,)``."""
-        return self.backend.probabilities(self.circuit, self.slot_values(), states)
+        p = self.backend.probabilities(self.circuit, self.slot_values(), states)
+        return p if self.output_map is None else self.output_map(p)
 
     def extra_repr(self) -> str:
         return f"circuit={self.circuit!r}, backend={self.backend!r}"

@@ -8,14 +8,16 @@ the test on the phase-classification task and on teacher-generated data.
 
 Each takes a frozen config (``quick()`` and ``tiny()`` presets), writes
 ``out/<study>.json`` and ``out/<study>.png`` and returns the result dict;
-:func:`format_result` renders its tables and findings as text.  The classical mirror
-(:class:`ClassicalFamily`: models of :mod:`eqqnn.classical` on classical-shadow snapshots,
-with SO(3) acting on the snapshot vectors) runs inside the trade-off and augmentation
-studies; the layerwise study runs MLPs (with and without octahedral augmentation) and the
-O-invariant ShadowGCNN on shadows with permutation-aligned layer errors
-(:func:`eqqnn.metrics.feature_equivariance_errors`), and the learned-degree study a
-:math:`D_n` network with :class:`~eqqnn.classical.LearnedDegreeLinear` and
-:class:`~eqqnn.classical.GroupMixtureLinear` students.
+:func:`format_result` renders its tables and findings as text.  Models are
+:class:`~eqqnn.training.ModelFamily` data.  The classical mirror
+(:func:`default_classical_families`: families of kind ``"classical"`` — models of
+:mod:`eqqnn.classical` on classical-shadow snapshots, with SO(3) acting on the snapshot
+vectors) runs inside the trade-off and augmentation studies; the layerwise study runs MLPs
+(with and without octahedral augmentation) and the O-invariant ShadowGCNN on shadows with
+permutation-aligned layer errors (:func:`eqqnn.metrics.feature_equivariance_errors`), and
+the learned-degree study a :math:`D_n` network with
+:class:`~eqqnn.classical.LearnedDegreeLinear` and :class:`~eqqnn.classical.GroupMixtureLinear`
+students.
 """
 
 from eqqnn.studies._augmentation import (
@@ -25,7 +27,6 @@ from eqqnn.studies._augmentation import (
     run_augmentation,
 )
 from eqqnn.studies._classical import (
-    ClassicalFamily,
     OctahedralRotation,
     ShadowRotation,
     classical_invariance_error,
@@ -46,9 +47,7 @@ from eqqnn.studies._common import (
 )
 from eqqnn.studies._degree import DegreeConfig, run_learned_degree
 from eqqnn.studies._layerwise import (
-    CircuitFamily,
     LayerwiseConfig,
-    SnapshotFamily,
     run_layerwise,
     snapshot_layers,
 )
@@ -59,8 +58,6 @@ __all__ = [
     "Arm",
     "AugmentationConfig",
     "ChainBreaking",
-    "CircuitFamily",
-    "ClassicalFamily",
     "DegreeConfig",
     "EpochProbe",
     "HaarRotation",
@@ -70,7 +67,6 @@ __all__ = [
     "QuadratureAugmentation",
     "ShadowRotation",
     "SlotMask",
-    "SnapshotFamily",
     "TradeoffConfig",
     "classical_invariance_error",
     "default_classical_families",

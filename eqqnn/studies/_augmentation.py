@@ -54,7 +54,7 @@ import torch
 from eqqnn._validation import check_choice, check_even_int, check_int, check_real, check_seeds
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._classical import (
-    ClassicalFamily,
+    _check_classical_families,
     classical_invariance_error,
     default_classical_families,
     shadow_inputs,
@@ -75,6 +75,7 @@ from eqqnn.studies._common import (
     pyplot,
     set_breaking,
 )
+from eqqnn.training import ModelFamily
 
 __all__ = ["Arm", "AugmentationConfig", "QuadratureAugmentation", "run_augmentation"]
 
@@ -195,20 +196,18 @@ class AugmentationConfig:
     """Haar rotations of the final model-EE estimate."""
     cache: bool = True
     """Use the on-disk dataset cache."""
-    classical_families: tuple[ClassicalFamily, ...] = field(
+    classical_families: tuple[ModelFamily, ...] = field(
         default_factory=lambda: _classical_defaults()
     )
-    """Classical models on shadow snapshots (empty: quantum side only)."""
+    """Classical models on shadow snapshots (empty: quantum side only): families of kind
+    ``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS`, trained with their own
+    ``lr``, ``augment`` and ``schedule`` for ``epochs`` epochs."""
     shots: int = 200
     """Shadow snapshots per state for the classical models."""
 
     def __post_init__(self) -> None:
         check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        if not all(isinstance(f, ClassicalFamily) for f in self.classical_families):
-            raise InvalidParameterError(
-                "classical_families must be a tuple of ClassicalFamily, got "
-                f"{self.classical_families!r}"
-            )
+        _check_classical_families("classical_families", self.classical_families)
         check_int("shots", self.shots, minimum=1)
         check_int("train_size", self.train_size, minimum=2)
         check_int("test_points", self.test_points, minimum=2)
@@ -249,7 +248,7 @@ class AugmentationConfig:
         )
 
 
-def _classical_defaults() -> tuple[ClassicalFamily, ...]:
+def _classical_defaults() -> tuple[ModelFamily, ...]:
     """VectorNet (equivariant), MLP+aug (augmented), MLP (nominal)."""
     return tuple(f for f in default_classical_families() if f.name != "ShadowGCNN")
 

@@ -10,7 +10,9 @@ A snapshot tensor ``(B, T, n, 3)`` holds per shot and site the vector
 
 the classical image of :math:`u^{\otimes n}` on the state (the snapshot distribution of
 :math:`u^{\otimes n}\psi` is the rotated one only in expectation: shadows are exactly
-symmetric under the octahedral group alone).  The families (:class:`ClassicalFamily`):
+symmetric under the octahedral group alone).  The families
+(:func:`default_classical_families`, each a :class:`~eqqnn.training.ModelFamily` of kind
+``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS`):
 
 * ``VectorNet`` — SO(3)-steerable, exactly invariant (model EE 0);
 * ``ShadowGCNN`` — G-CNN on chain × O: exactly O-invariant, approximately SO(3);
@@ -32,11 +34,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from eqqnn._validation import check_int, check_real
+from eqqnn._validation import check_int
 from eqqnn.errors import InvalidParameterError
+from eqqnn.models import InputKind
+from eqqnn.training import ModelFamily
 
 __all__ = [
-    "ClassicalFamily",
     "OctahedralRotation",
     "ShadowRotation",
     "classical_invariance_error",
@@ -154,46 +157,87 @@ def _shadow_gcnn(n: int, seed: int) -> nn.Module:
 
 def _mlp(n: int, seed: int) -> nn.Module:
     from eqqnn.classical import MLPClassifier
-    from eqqnn.models import InputKind
 
     return MLPClassifier(n_sites=n, input_kind=InputKind.SHADOWS, seed=seed, dtype=torch.float64)
 
 
-@dataclass(frozen=True)
-class ClassicalFamily:
-    """A classical model on snapshot tensors, optionally trained with SO(3) augmentation."""
+def _shadow_family(
+    name: str,
+    build: Callable[[int, int], nn.Module],
+    *,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    role: str = "nominal",
+    lr: float = 0.01,
+) -> ModelFamily:
+    """A classical model family on snapshot tensors ``(B, T, n, 3)``.
 
-    name: str
-    """Label in tables and records."""
-    build: Callable[[int, int], nn.Module]
-    """``(n_sites, seed) -> model`` taking ``(B, T, n, 3)`` snapshots."""
-    augment: bool = False
-    """Train on snapshots rotated by a fresh Haar rotation per sample and epoch."""
-    role: str = "nominal"
-    """What the family stands for: ``equivariant``, ``O-equivariant``, ``augmented``, ..."""
-    lr: float = 0.01
-    """Adam learning rate."""
+    Parameters
+    ----------
+    name : str
+        Label in tables and records.
+    build : callable
+        ``(n_sites, seed) -> model`` taking ``(B, T, n, 3)`` snapshots (picklable).
+    augment : callable or None, optional
+        Trainer augmentation ``(inputs, generator) -> inputs``, e.g. :class:`ShadowRotation`
+        (a fresh Haar rotation per sample and epoch).
+    role : str, optional
+        What the family stands for: ``equivariant``, ``O-equivariant``, ``augmented``, ...
+    lr : float, optional
+        Adam learning rate.
 
-    def __post_init__(self) -> None:
-        if not callable(self.build):
-            raise InvalidParameterError(f"build must be callable, got {self.build!r}")
-        if not isinstance(self.augment, bool):
-            raise InvalidParameterError(f"augment must be a bool, got {self.augment!r}")
-        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
+    Returns
+    -------
+    ModelFamily
+        Of kind ``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS`.
+
+    Examples
+    --------
+    >>> fam = _shadow_family("MLP+aug", _mlp, augment=ShadowRotation(), role="augmented")
+    >>> fam.kind, fam.input_kind.value, fam.augment
+    ('classical', 'shadows', ShadowRotation())
+    """
+    return ModelFamily(
+        name, "classical", InputKind.SHADOWS, build, lr=lr, augment=augment, role=role
+    )
 
 
-def default_classical_families() -> tuple[ClassicalFamily, ...]:
-    """VectorNet (SO(3)-invariant), ShadowGCNN (O-invariant), MLP+aug, MLP (nominal)."""
+def _check_classical_families(name: str, families: Any) -> None:
+    """Raise :class:`~eqqnn.errors.InvalidParameterError` unless ``families`` is a tuple of
+    classical :class:`~eqqnn.training.ModelFamily` on snapshot tensors, naming the bad value."""
+    if not isinstance(families, tuple | list):
+        raise InvalidParameterError(f"{name} must be a tuple of ModelFamily, got {families!r}")
+    for f in families:
+        if not isinstance(f, ModelFamily):
+            raise InvalidParameterError(f"{name} must be a tuple of ModelFamily, got {f!r}")
+        if f.kind != "classical":
+            raise InvalidParameterError(
+                f"{name} must hold classical families, got {f.name!r} of kind {f.kind!r}"
+            )
+        if f.input_kind is not InputKind.SHADOWS:
+            raise InvalidParameterError(
+                f"{name} must hold families on shadow snapshots (InputKind.SHADOWS), got "
+                f"{f.name!r} on {f.input_kind}"
+            )
+
+
+def default_classical_families() -> tuple[ModelFamily, ...]:
+    """VectorNet (SO(3)-invariant), ShadowGCNN (O-invariant), MLP+aug, MLP (nominal).
+
+    Examples
+    --------
+    >>> [(f.name, f.role, f.augment) for f in default_classical_families()][2:]
+    [('MLP+aug', 'augmented', ShadowRotation()), ('MLP', 'nominal', None)]
+    """
     return (
-        ClassicalFamily("VectorNet", _vector_net, role="equivariant"),
-        ClassicalFamily("ShadowGCNN", _shadow_gcnn, role="O-equivariant"),
-        ClassicalFamily("MLP+aug", _mlp, augment=True, role="augmented"),
-        ClassicalFamily("MLP", _mlp, role="nominal"),
+        _shadow_family("VectorNet", _vector_net, role="equivariant"),
+        _shadow_family("ShadowGCNN", _shadow_gcnn, role="O-equivariant"),
+        _shadow_family("MLP+aug", _mlp, augment=ShadowRotation(), role="augmented"),
+        _shadow_family("MLP", _mlp, role="nominal"),
     )
 
 
 def train_classical(
-    family: ClassicalFamily,
+    family: ModelFamily,
     n: int,
     seed: int,
     train_data: Any,
@@ -202,23 +246,34 @@ def train_classical(
     *,
     regularizer: Any = None,
 ) -> tuple[nn.Module, Any]:
-    """Build and train one classical model (full-batch Adam, BCE)."""
-    from eqqnn.training import TrainConfig, train
+    """Build and train one classical model (full-batch Adam, BCE).
+
+    Parameters
+    ----------
+    family : ModelFamily
+        The classical family: its builder, learning rate, augmentation and schedule are
+        used; ``epochs`` replaces its own.
+    n : int
+        Chain length (sites of the snapshots).
+    seed : int
+        Seed of the model's initialization and of the trainer (augmentation).
+    train_data, test_data : TensorData or None
+        Snapshot tensors and labels.
+    epochs : int
+        Adam epochs (full batch).
+    regularizer : callable, optional
+        Penalty ``(model, epoch) -> scalar`` of the trainer (e.g. an
+        :class:`~eqqnn.studies.EpochProbe`).
+
+    Returns
+    -------
+    tuple of (torch.nn.Module, TrainResult)
+        The trained model and the trainer's result.
+    """
+    from eqqnn.training import train
 
     torch.manual_seed(seed)
     model = family.build(n, seed)
-    result = train(
-        model,
-        train_data,
-        test_data,
-        TrainConfig(
-            epochs=epochs,
-            lr=family.lr,
-            seed=seed,
-            eval_every=epochs,
-            augment=ShadowRotation() if family.augment else None,
-            regularizer=regularizer,
-        ),
-        progress=False,
-    )
+    config = family.with_training(epochs=epochs).train_config(seed, regularizer=regularizer)
+    result = train(model, train_data, test_data, config, progress=False)
     return model, result

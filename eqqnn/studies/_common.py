@@ -21,6 +21,7 @@ A study's result is a JSON-friendly dict with the keys of :data:`RESULT_KEYS`:
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import math
 import os
@@ -323,11 +324,16 @@ def layer_breaking_norms(circuit: Circuit, slots: torch.Tensor) -> list[float]:
 
 # ------------------------------------------------------------------ results
 def config_dict(config: Any) -> dict[str, Any]:
-    """JSON-friendly view of a config dataclass (callables by qualified name)."""
+    """JSON-friendly view of a config dataclass (callables by qualified name, enums by value;
+    a callable dataclass without fields, such as an augmentation, by its class name)."""
 
     def conv(v: Any) -> Any:
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            if callable(v) and not dataclasses.fields(v):
+                return type(v).__qualname__
             return {f.name: conv(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, enum.Enum):
+            return v.value
         if isinstance(v, tuple | list):
             return [conv(x) for x in v]
         if callable(v):

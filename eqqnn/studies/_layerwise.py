@@ -72,9 +72,12 @@ from torch import nn
 from eqqnn._validation import check_choice, check_even_int, check_int, check_real, check_seeds
 from eqqnn.circuits import Circuit
 from eqqnn.errors import InvalidParameterError
+from eqqnn.models import InputKind
 from eqqnn.studies._classical import (
     OctahedralRotation,
+    _check_classical_families,
     _rotation_matrices,
+    _shadow_family,
     classical_invariance_error,
     rotate_snapshots,
     shadow_inputs,
@@ -89,8 +92,9 @@ from eqqnn.studies._common import (
     pyplot,
     random_states,
 )
+from eqqnn.training import ModelFamily
 
-__all__ = ["CircuitFamily", "LayerwiseConfig", "SnapshotFamily", "run_layerwise", "snapshot_layers"]
+__all__ = ["LayerwiseConfig", "run_layerwise", "snapshot_layers"]
 
 CONDITIONS = ("singlet", "augmented_triplet")
 #: Groups acting on the snapshot vectors in the classical measurements.
@@ -99,20 +103,6 @@ CLASSICAL_GROUPS = ("O", "SO(3)")
 CLASSICAL_INPUTS = ("test", "probe")
 #: The per-layer numbers recorded by the classical measurements.
 CLASSICAL_METRICS = ("permutation", "linear", "chance", "known")
-
-
-@dataclass(frozen=True)
-class CircuitFamily:
-    """A named circuit builder ``n_qubits -> Circuit``."""
-
-    name: str
-    """Label in tables and records."""
-    build: Callable[[int], Circuit]
-    """Builds the circuit for a chain length."""
-
-    def __post_init__(self) -> None:
-        if not callable(self.build):
-            raise InvalidParameterError(f"build must be callable, got {self.build!r}")
 
 
 def _qcnn(n: int) -> Circuit:
@@ -133,40 +123,27 @@ def _su2(n: int) -> Circuit:
     return su2_qcnn(n)
 
 
-def _default_families() -> tuple[CircuitFamily, ...]:
+def _circuit_family(name: str, circuit: Callable[[int], Circuit]) -> ModelFamily:
+    """A quantum family of ``circuit`` on dense states: a
+    :class:`~eqqnn.models.QuantumClassifier` on the
+    default :class:`~eqqnn.sim.StatevectorBackend`, without output map."""
+    from eqqnn.experiments import QuantumBuilder
+    from eqqnn.sim import StatevectorBackend
+
+    builder = QuantumBuilder(circuit, StatevectorBackend, output_map=False)
+    return ModelFamily(name, "quantum", InputKind.STATE, builder, backend="statevector(autograd)")
+
+
+def _default_families() -> tuple[ModelFamily, ...]:
     return (
-        CircuitFamily("qcnn", _qcnn),
-        CircuitFamily("graded_qcnn", _graded),
-        CircuitFamily("su2_qcnn", _su2),
+        _circuit_family("qcnn", _qcnn),
+        _circuit_family("graded_qcnn", _graded),
+        _circuit_family("su2_qcnn", _su2),
     )
-
-
-@dataclass(frozen=True)
-class SnapshotFamily:
-    """A classical model on shadow snapshots, with its training augmentation."""
-
-    name: str
-    """Label in tables and records."""
-    build: Callable[[int, int], nn.Module]
-    """``(n_sites, seed) -> model``: an MLPClassifier on shadows or a ShadowGCNN (float64)."""
-    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
-    """Trainer augmentation ``(inputs, generator) -> inputs`` (e.g. OctahedralRotation())."""
-    role: str = "nominal"
-    """What the family stands for: ``nominal``, ``O-augmented``, ``O-equivariant``, ..."""
-    lr: float = 0.01
-    """Adam learning rate."""
-
-    def __post_init__(self) -> None:
-        if not callable(self.build):
-            raise InvalidParameterError(f"build must be callable, got {self.build!r}")
-        if self.augment is not None and not callable(self.augment):
-            raise InvalidParameterError(f"augment must be callable or None, got {self.augment!r}")
-        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
 
 
 def _mlp(n: int, seed: int) -> nn.Module:
     from eqqnn.classical import MLPClassifier
-    from eqqnn.models import InputKind
 
     return MLPClassifier(n_sites=n, input_kind=InputKind.SHADOWS, seed=seed, dtype=torch.float64)
 
@@ -178,12 +155,32 @@ def _shadow_gcnn(n: int, seed: int) -> nn.Module:
     return ShadowGCNN(n_sites=n, translations=False, seed=seed, dtype=torch.float64)
 
 
-def _default_snapshot_families() -> tuple[SnapshotFamily, ...]:
+def _default_snapshot_families() -> tuple[ModelFamily, ...]:
     return (
-        SnapshotFamily("MLP", _mlp, role="nominal"),
-        SnapshotFamily("MLP+O-aug", _mlp, augment=OctahedralRotation(), role="O-augmented"),
-        SnapshotFamily("ShadowGCNN", _shadow_gcnn, role="O-equivariant"),
+        _shadow_family("MLP", _mlp, role="nominal"),
+        _shadow_family("MLP+O-aug", _mlp, augment=OctahedralRotation(), role="O-augmented"),
+        _shadow_family("ShadowGCNN", _shadow_gcnn, role="O-equivariant"),
     )
+
+
+def _check_circuit_families(families: Any) -> None:
+    """Raise unless ``families`` is a non-empty tuple of quantum families on dense states."""
+    if not isinstance(families, tuple | list) or not families:
+        raise InvalidParameterError(
+            f"families must be a non-empty tuple of ModelFamily, got {families!r}"
+        )
+    for f in families:
+        if not isinstance(f, ModelFamily):
+            raise InvalidParameterError(f"families must be a tuple of ModelFamily, got {f!r}")
+        if f.kind != "quantum":
+            raise InvalidParameterError(
+                f"families must hold quantum families, got {f.name!r} of kind {f.kind!r}"
+            )
+        if f.input_kind is not InputKind.STATE:
+            raise InvalidParameterError(
+                f"families must hold families on dense states (InputKind.STATE), got "
+                f"{f.name!r} on {f.input_kind}"
+            )
 
 
 @dataclass(frozen=True)
@@ -192,8 +189,12 @@ class LayerwiseConfig:
 
     n_qubits: int = 8
     """Chain length (even)."""
-    families: tuple[CircuitFamily, ...] = field(default_factory=_default_families)
-    """Circuits to train (non-equivariant ones and an equivariant reference)."""
+    families: tuple[ModelFamily, ...] = field(default_factory=_default_families)
+    """Circuits to train (non-equivariant ones and an equivariant reference): families of
+    kind ``"quantum"`` on :attr:`~eqqnn.models.InputKind.STATE` whose ``build(n, seed)``
+    returns a :class:`~eqqnn.models.QuantumClassifier` (its ``circuit`` is measured layer by
+    layer).  They are trained with :attr:`epochs` and :attr:`lr` of this config (and the
+    condition's augmentation); the families' own training settings are not used."""
     conditions: tuple[str, ...] = CONDITIONS
     """Symmetric training data: ``singlet`` and/or ``augmented_triplet``."""
     train_size: int = 8
@@ -212,8 +213,11 @@ class LayerwiseConfig:
     """Haar rotations per equivariance-error estimate."""
     cache: bool = True
     """Use the on-disk dataset cache."""
-    classical: tuple[SnapshotFamily, ...] = field(default_factory=_default_snapshot_families)
-    """Classical models on shadow snapshots of the same states (``()``: quantum side only)."""
+    classical: tuple[ModelFamily, ...] = field(default_factory=_default_snapshot_families)
+    """Classical models on shadow snapshots of the same states (``()``: quantum side only):
+    families of kind ``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS` (an
+    MLPClassifier on shadows or a ShadowGCNN), trained with their own ``lr``, ``augment``
+    and ``schedule`` for :attr:`classical_epochs` epochs."""
     shots: int = 100
     """Shadow snapshots per state for the classical models."""
     classical_epochs: int = 100
@@ -223,17 +227,11 @@ class LayerwiseConfig:
 
     def __post_init__(self) -> None:
         check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        if not all(isinstance(f, SnapshotFamily) for f in self.classical):
-            raise InvalidParameterError(
-                f"classical must be a tuple of SnapshotFamily, got {self.classical!r}"
-            )
+        _check_classical_families("classical", self.classical)
         check_int("shots", self.shots, minimum=1)
         check_int("classical_epochs", self.classical_epochs, minimum=1)
         check_int("classical_elements", self.classical_elements, minimum=1, maximum=23)
-        if not self.families or not all(isinstance(f, CircuitFamily) for f in self.families):
-            raise InvalidParameterError(
-                f"families must be a non-empty tuple of CircuitFamily, got {self.families!r}"
-            )
+        _check_circuit_families(self.families)
         if not self.conditions:
             raise InvalidParameterError("conditions must hold at least one entry, got none")
         for c in self.conditions:
@@ -287,15 +285,19 @@ def run_layerwise(
     --------
     >>> import dataclasses, tempfile
     >>> from eqqnn.circuits import su2_qcnn
+    >>> from eqqnn.experiments import QuantumBuilder
+    >>> from eqqnn.models import InputKind
+    >>> from eqqnn.sim import StatevectorBackend
+    >>> from eqqnn.training import ModelFamily
+    >>> su2 = ModelFamily("su2", "quantum", InputKind.STATE,
+    ...                   QuantumBuilder(su2_qcnn, StatevectorBackend, output_map=False))
     >>> cfg = dataclasses.replace(LayerwiseConfig.tiny(), cache=False, conditions=("singlet",),
-    ...                           families=(CircuitFamily("su2", su2_qcnn),), epochs=1,
-    ...                           classical=())
+    ...                           families=(su2,), epochs=1, classical=())
     >>> with tempfile.TemporaryDirectory() as d:
     ...     result = run_layerwise(cfg, d, progress=False)
     >>> max(result["records"][0]["after_probe"]) < 1e-10
     True
     """
-    from eqqnn import QuantumClassifier
     from eqqnn.metrics import layerwise_equivariance_errors, quantum_invariance_error
     from eqqnn.training import TrainConfig, train
 
@@ -305,7 +307,6 @@ def run_layerwise(
     start = time.perf_counter()
     n = cfg.n_qubits
     probe = random_states(n, cfg.probe_states, seed=54321)
-    circuits = {f.name: f.build(n) for f in cfg.families}
     records: list[dict[str, Any]] = []
     total = len(cfg.conditions) * (len(cfg.families) + len(cfg.classical)) * len(cfg.seeds)
     bar = progress_bar(progress, total, "layerwise")
@@ -324,10 +325,15 @@ def run_layerwise(
             )
             augment = HaarRotation() if condition == "augmented_triplet" else None
             for family in cfg.families:
-                circuit = circuits[family.name]
                 for seed in cfg.seeds:
                     torch.manual_seed(seed)
-                    model = QuantumClassifier(circuit, seed=seed)
+                    model = family.build(n, seed)
+                    circuit = getattr(model, "circuit", None)
+                    if not isinstance(circuit, Circuit):
+                        raise InvalidParameterError(
+                            f"family {family.name!r} must build a model with a circuit "
+                            f"(a QuantumClassifier), got {type(model).__name__}"
+                        )
 
                     def measure(states: torch.Tensor, model: Any = model, c: Any = circuit) -> dict:
                         return layerwise_equivariance_errors(
@@ -520,7 +526,7 @@ def _run_classical(
     probe_shadows: torch.Tensor,
     bar: Any,
 ) -> list[dict[str, Any]]:
-    from eqqnn.training import TensorData, TrainConfig, evaluate, train
+    from eqqnn.training import TensorData, evaluate, train
 
     n = cfg.n_qubits
     x_train = shadow_inputs(train_data.inputs, cfg.shots, seed=0)
@@ -541,13 +547,7 @@ def _run_classical(
                 model,
                 tr,
                 None,
-                TrainConfig(
-                    epochs=cfg.classical_epochs,
-                    lr=family.lr,
-                    seed=seed,
-                    eval_every=cfg.classical_epochs,
-                    augment=family.augment,
-                ),
+                family.with_training(epochs=cfg.classical_epochs).train_config(seed),
                 progress=False,
             )
             after = _measure_classical(model, inputs, groups)
@@ -663,7 +663,7 @@ def _summarize_classical(
     ]
 
 
-def _classical_finding(condition: str, family: SnapshotFamily, rs: list, m: Callable) -> str:
+def _classical_finding(condition: str, family: ModelFamily, rs: list, m: Callable) -> str:
     acc = float(np.mean([r["test_accuracy"] for r in rs]))
     inv_b = float(np.mean([r["so3_invariance_test_before"] for r in rs]))
     inv_a = float(np.mean([r["so3_invariance_test_after"] for r in rs]))

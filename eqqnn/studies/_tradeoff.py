@@ -51,7 +51,7 @@ import torch
 from eqqnn._validation import check_even_int, check_int, check_real, check_seeds
 from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._classical import (
-    ClassicalFamily,
+    _check_classical_families,
     classical_invariance_error,
     default_classical_families,
     shadow_inputs,
@@ -68,6 +68,7 @@ from eqqnn.studies._common import (
     pyplot,
     random_states,
 )
+from eqqnn.training import ModelFamily
 
 __all__ = ["ChainBreaking", "TradeoffConfig", "run_tradeoff"]
 
@@ -149,10 +150,10 @@ class TradeoffConfig:
     """Haar rotations per equivariance-error estimate."""
     cache: bool = True
     """Use the on-disk dataset cache."""
-    classical_families: tuple[ClassicalFamily, ...] = field(
-        default_factory=default_classical_families
-    )
-    """Classical models on shadow snapshots (empty: quantum side only)."""
+    classical_families: tuple[ModelFamily, ...] = field(default_factory=default_classical_families)
+    """Classical models on shadow snapshots (empty: quantum side only): families of kind
+    ``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS`, trained with their own
+    ``lr``, ``augment`` and ``schedule`` for ``classical_epochs`` epochs."""
     shots: int = 200
     """Shadow snapshots per state for the classical models."""
     classical_epochs: int = 60
@@ -160,11 +161,7 @@ class TradeoffConfig:
 
     def __post_init__(self) -> None:
         check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        if not all(isinstance(f, ClassicalFamily) for f in self.classical_families):
-            raise InvalidParameterError(
-                "classical_families must be a tuple of ClassicalFamily, got "
-                f"{self.classical_families!r}"
-            )
+        _check_classical_families("classical_families", self.classical_families)
         check_int("shots", self.shots, minimum=1)
         check_int("classical_epochs", self.classical_epochs, minimum=1)
         if not self.datasets or not all(isinstance(d, ChainBreaking) for d in self.datasets):

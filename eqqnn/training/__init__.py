@@ -1,6 +1,7 @@
 """The shared trainer: one loop for quantum and classical models."""
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
+from eqqnn.training._family import MODEL_KINDS, CosineSchedule, ModelFamily
 from eqqnn.training._loop import (
     BreakingPenalty,
     TensorData,
@@ -16,7 +17,10 @@ from eqqnn.training._loop import (
 )
 
 __all__ = [
+    "MODEL_KINDS",
     "BreakingPenalty",
+    "CosineSchedule",
+    "ModelFamily",
     "TensorData",
     "TrainConfig",
     "TrainResult",

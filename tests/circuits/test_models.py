@@ -54,9 +54,9 @@ def test_every_gate_is_equivariant(circuit, rng: np.random.Generator) -> None:
 
 
 def test_parameter_counts_documented() -> None:
-    assert su2_qcnn(8).n_params == 7
-    assert qcnn(8).n_params == 87
-    assert su2_qcnn(8, share_parameters=False).n_params > 7
+    assert su2_qcnn(8).n_params == 6
+    assert qcnn(8).n_params == 83
+    assert su2_qcnn(8, share_parameters=False).n_params > 6
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 10, 12])

@@ -13,7 +13,7 @@ from eqqnn.sim import StatevectorBackend
 
 def test_interface_and_training_step() -> None:
     model = QuantumClassifier(su2_qcnn(6), seed=3)
-    assert model.n_parameters == 7 and "64" in model.input_description
+    assert model.n_parameters == 6 and "64" in model.input_description
     psi = torch.randn(8, 64, dtype=torch.complex128)
     psi = psi / psi.norm(dim=1, keepdim=True)
     labels = (torch.arange(8) % 2).double()

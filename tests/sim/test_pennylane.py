@@ -96,8 +96,8 @@ def test_lightning_adjoint_matches_statevector(key: str) -> None:
 
 
 def test_parameter_shift_on_default_qubit() -> None:
-    c = relax(su2_qcnn(2))  # a generic gate becomes SpecialUnitary, differentiable by shifts
-    psi = _states(2, 2, 3)
+    c = relax(su2_qcnn(3))  # a generic gate becomes SpecialUnitary, differentiable by shifts
+    psi = _states(3, 2, 3)
     theta = _params(c, 4)
     ref_e, ref_g = _value_and_grad(StatevectorBackend(), c, theta, psi)
     got_e, got_g = _value_and_grad(PennyLaneBackend(diff_method="parameter-shift"), c, theta, psi)
@@ -243,7 +243,7 @@ class TestErrors:
     def test_bad_inputs(self) -> None:
         c = su2_qcnn(4)
         with pytest.raises(DimensionError, match="parameters"):
-            PennyLaneBackend().expectation(c, torch.zeros(3), _states(4, 1, 0))
+            PennyLaneBackend().expectation(c, torch.zeros(4), _states(4, 1, 0))
         with pytest.raises(DimensionError, match=r"\(B, 16\)"):
             PennyLaneBackend().expectation(c, torch.zeros(c.n_params), _states(3, 1, 0))
         with pytest.raises(InvalidParameterError, match="shots"):

@@ -153,10 +153,10 @@ def test_qasm3_export() -> None:
     text = to_qasm3(su2_qcnn(4))
     assert text.startswith("OPENQASM 3.0;")
     assert "qubit[4] q;" in text
-    assert "input float[64] _theta_0_;" in text and "_theta_4_" not in text
+    assert "input float[64] _theta_0_;" in text and "_theta_3_" not in text
     # the first gate acts on IR wires (0, 1) = Qiskit qubits 3 and 2
     assert "rxx(_theta_0_) q[3], q[2];" in text
-    bound = to_qasm3(su2_qcnn(4), [0.5, 0.25, 0.125, 1.0])
+    bound = to_qasm3(su2_qcnn(4), [0.5, 0.25, 0.125])
     assert "input" not in bound and "rxx(0.5) q[3], q[2];" in bound
     measured = to_qasm3(su2_qcnn(8, pooling=Pooling.MEASURE))  # Pauli evolutions expanded
     assert "PauliEvolution" not in measured and "_theta_" in measured

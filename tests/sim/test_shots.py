@@ -222,7 +222,7 @@ def test_bad_arguments() -> None:
         ShotsBackend(shots=0)
     with pytest.raises(InvalidParameterError, match="expectation"):
         ShotsBackend(backend=object())
-    with pytest.raises(InvalidParameterError, match="takes 4 parameters"):
-        ShotsBackend().expectation(su2_qcnn(4), torch.zeros(3), _states(4, 1, 0))
+    with pytest.raises(InvalidParameterError, match="takes 3 parameters"):
+        ShotsBackend().expectation(su2_qcnn(4), torch.zeros(4), _states(4, 1, 0))
     with pytest.raises(InvalidParameterError, match="finite number of shots"):
         ShotsBackend(shots=None).sample_counts(torch.ones(1, 1))

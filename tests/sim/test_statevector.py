@@ -171,11 +171,11 @@ class TestBadInput:
         np.testing.assert_allclose(out.numpy(), ref.numpy())
 
     def test_bad_params(self) -> None:
-        with pytest.raises(DimensionError, match="takes 4 parameters"):
+        with pytest.raises(DimensionError, match="takes 3 parameters"):
             StatevectorBackend().expectation(self.circuit, torch.zeros(5), _states(4, 1, 0))
         with pytest.raises(InvalidParameterError, match="finite"):
             StatevectorBackend().expectation(
-                self.circuit, torch.tensor([0.0, float("nan"), 0.0, 0.0]), _states(4, 1, 0)
+                self.circuit, torch.tensor([0.0, float("nan"), 0.0]), _states(4, 1, 0)
             )
 
     def test_bad_gradient_option(self) -> None:

@@ -16,13 +16,15 @@ import torch
 from eqqnn import QuantumClassifier
 from eqqnn.circuits import graded_qcnn, spin_graded_generators, su2_qcnn
 from eqqnn.errors import InvalidParameterError
+from eqqnn.experiments import QuantumBuilder
 from eqqnn.metrics import distance_to_equivariant, quantum_invariance_error
+from eqqnn.models import InputKind
+from eqqnn.sim import StatevectorBackend
 from eqqnn.studies import (
     RESULT_KEYS,
     Arm,
     AugmentationConfig,
     ChainBreaking,
-    CircuitFamily,
     DegreeConfig,
     EpochProbe,
     HaarRotation,
@@ -46,9 +48,9 @@ from eqqnn.studies._classical import (
     rotate_snapshots,
     shadow_inputs,
 )
-from eqqnn.studies._layerwise import SnapshotFamily, snapshot_layers
+from eqqnn.studies._layerwise import snapshot_layers
 from eqqnn.symmetry import SU2, apply_qubit_rotation
-from eqqnn.training import mse_loss
+from eqqnn.training import ModelFamily, mse_loss
 
 STUDIES = {
     "tradeoff": (run_tradeoff, TradeoffConfig),
@@ -73,6 +75,19 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, P
 
 def _circuit(n: int = 4) -> Any:
     return graded_qcnn(n, spin_graded_generators(2))
+
+
+def _su2_family(input_kind: InputKind = InputKind.STATE) -> ModelFamily:
+    builder = QuantumBuilder(su2_qcnn, StatevectorBackend, output_map=False)
+    return ModelFamily("su2", "quantum", input_kind, builder)
+
+
+def _mlp_family(kind: str = "classical", input_kind: InputKind = InputKind.SHADOWS) -> Any:
+    from eqqnn.classical import MLPClassifier
+    from eqqnn.experiments import ClassicalBuilder
+
+    builder = ClassicalBuilder(MLPClassifier, (("input_kind", input_kind),))
+    return ModelFamily("mlp", kind, input_kind, builder)
 
 
 class TestOutputs:
@@ -108,7 +123,7 @@ class TestConfigValidation:
             (AugmentationConfig, {"perturbation": 0.0}, "perturbation must be > 0.0, got 0.0"),
             (AugmentationConfig, {"arms": ("exact",)}, "arms must be a non-empty tuple of Arm"),
             (LayerwiseConfig, {"conditions": ("rotated",)}, "'rotated'"),
-            (LayerwiseConfig, {"classical": ("MLP",)}, "classical must be a tuple of Snapshot"),
+            (LayerwiseConfig, {"classical": ("MLP",)}, "classical must be a tuple of ModelFamily"),
             (LayerwiseConfig, {"classical_elements": 24}, "classical_elements must be <= 23"),
             (DegreeConfig, {"teachers": ((0.0, 1.0),)}, r"one degree per layer \(4"),
             (DegreeConfig, {"degree_penalty": -1.0}, "degree_penalty must be >= 0.0, got -1.0"),
@@ -124,7 +139,81 @@ class TestConfigValidation:
         with pytest.raises(InvalidParameterError, match=r"lr must be > 0\.0"):
             OptimizerSpec("sgd", torch.optim.SGD, 0.0)
         with pytest.raises(InvalidParameterError, match="build must be callable"):
-            CircuitFamily("x", None)  # type: ignore[arg-type]
+            ModelFamily("x", "quantum", InputKind.STATE, None)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("cls", "changes", "match"),
+        [
+            (LayerwiseConfig, {"families": ()}, "families must be a non-empty tuple of ModelF"),
+            (LayerwiseConfig, {"families": (su2_qcnn,)}, "tuple of ModelFamily, got <function"),
+            (LayerwiseConfig, {"families": (_mlp_family(),)}, "'mlp' of kind 'classical'"),
+            (
+                LayerwiseConfig,
+                {"families": (_su2_family(InputKind.SECTOR_STATE),)},
+                r"families must hold families on dense states \(InputKind.STATE\), got 'su2'",
+            ),
+            (LayerwiseConfig, {"classical": (_su2_family(),)}, "'su2' of kind 'quantum'"),
+            (LayerwiseConfig, {"classical": None}, "classical must be a tuple of ModelFamily"),
+            (
+                TradeoffConfig,
+                {"classical_families": (_mlp_family(kind="quantum"),)},
+                "classical_families must hold classical families, got 'mlp' of kind 'quantum'",
+            ),
+            (
+                AugmentationConfig,
+                {"classical_families": (_mlp_family(input_kind=InputKind.CORRELATORS),)},
+                r"shadow snapshots \(InputKind.SHADOWS\), got 'mlp'",
+            ),
+            (AugmentationConfig, {"classical_families": ("MLP",)}, "got 'MLP'"),
+        ],
+    )
+    def test_bad_families_are_named(self, cls: type, changes: dict, match: str) -> None:
+        with pytest.raises(InvalidParameterError, match=match):
+            cls(**changes)
+
+    def test_default_families(self) -> None:
+        from eqqnn.studies import default_classical_families
+        from eqqnn.studies._layerwise import _default_snapshot_families
+
+        for cfg in (LayerwiseConfig(), LayerwiseConfig.quick(), LayerwiseConfig.tiny()):
+            assert [f.kind for f in cfg.families] == ["quantum"] * 3
+            assert {f.kind for f in cfg.classical} == {"classical"}
+        augments = {f.name: f.augment for f in default_classical_families()}
+        assert augments == {
+            "VectorNet": None,
+            "ShadowGCNN": None,
+            "MLP+aug": ShadowRotation(),
+            "MLP": None,
+        }
+        augments = {f.name: f.augment for f in _default_snapshot_families()}
+        assert augments == {"MLP": None, "MLP+O-aug": OctahedralRotation(), "ShadowGCNN": None}
+        assert all(f.lr == 0.01 for f in default_classical_families())
+
+    def test_circuit_families_build_the_plain_classifier(self) -> None:
+        """The default circuit families build QuantumClassifier(circuit, seed=seed)."""
+        for family in LayerwiseConfig().families:
+            for seed in (0, 2):
+                model = family.build(4, seed)
+                reference = QuantumClassifier(family.build.circuit(4), seed=seed)
+                assert isinstance(model.backend, StatevectorBackend)
+                assert repr(model.backend) == repr(reference.backend)
+                assert model.output_map is None
+                torch.testing.assert_close(model.weights, reference.weights, rtol=0, atol=0)
+
+    def test_layerwise_family_must_build_a_circuit_model(self, tmp_path: Path) -> None:
+        def build(n: int, seed: int) -> torch.nn.Module:
+            return torch.nn.Linear(2**n, 1)
+
+        linear = ModelFamily("linear", "quantum", InputKind.STATE, build)
+        cfg = dataclasses.replace(
+            LayerwiseConfig.tiny(),
+            cache=False,
+            conditions=("singlet",),
+            families=(linear,),
+            classical=(),
+        )
+        with pytest.raises(InvalidParameterError, match="'linear' must build a model with a"):
+            run_layerwise(cfg, tmp_path, progress=False)
 
     @pytest.mark.parametrize(
         "run", [run_tradeoff, run_augmentation, run_layerwise, run_learned_degree]
@@ -311,7 +400,7 @@ class TestLayerwiseClassical:
             LayerwiseConfig.tiny(),
             cache=False,
             conditions=("singlet",),
-            families=(CircuitFamily("su2", su2_qcnn),),
+            families=(_su2_family(),),
             epochs=1,
             classical=(),
         )
@@ -357,8 +446,8 @@ class TestLayerwiseClassical:
         assert (mlp.logits(y) - mlp.logits(x)).abs().max() > 1e-6
 
     def test_bad_family_and_model(self) -> None:
-        with pytest.raises(InvalidParameterError, match="augment must be callable or None"):
-            SnapshotFamily("x", lambda n, s: None, augment="O")  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="augment must be callable, got 'O'"):
+            ModelFamily("x", "classical", InputKind.SHADOWS, _mlp_family().build, augment="O")
         with pytest.raises(InvalidParameterError, match="got QuantumClassifier"):
             snapshot_layers(QuantumClassifier(su2_qcnn(4)))
 

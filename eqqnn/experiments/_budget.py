@@ -1,0 +1,118 @@
+r"""Up-front estimates of a sweep's time and memory, per chain length.
+
+A coarse cost model, calibrated on the project's 2-core machine (``benchmarks/RESULTS.md``),
+printed before a sweep starts so a user can stop a run that would not fit:
+
+* spin-sector EQCNN: one forward+backward costs about :math:`c_s\,d_0` seconds per state
+  (:math:`d_0` the singlet-sector dimension; :math:`c_s \approx 3\cdot10^{-7}`), an
+  evaluation a third of it; memory: the split's states, a few work buffers per state and
+  the cached sector operators (about :math:`1.9\,\mathrm{kB}\cdot d_0`, 4.8 GiB at n = 28);
+* dense statevector (EQCNN-dense, QCNN): :math:`c_d\,g\,2^n` per state and pass for ``g``
+  gates; memory :math:`16\cdot 2^n` bytes per state and buffer;
+* classical models: :math:`c_c\,T\,n` per state and epoch on ``T`` shadow shots;
+* input data: exact sector ground states cost about :math:`c_g d_0^{1.1}` each (41 s at
+  n = 28); DMRG ground states a few seconds each.
+
+The estimates are within a factor of about two of the measured times; RESULTS.md records
+both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eqqnn.models import InputKind
+from eqqnn.training import ModelFamily
+
+if TYPE_CHECKING:
+    from eqqnn.experiments._compare import CompareConfig
+
+__all__ = ["SweepEstimate", "estimate_sweep", "singlet_dimension"]
+
+_SECTOR_STATE_SECONDS = 3.0e-7
+_SECTOR_OPERATOR_BYTES = 1.9e3
+_DENSE_GATE_SECONDS = 2.0e-9
+_CLASSICAL_SECONDS = 4.0e-8
+_SECTOR_GROUND_STATE_SECONDS = 41.0 / 2_674_440**1.1
+_DMRG_SECONDS = 0.05
+
+
+def singlet_dimension(n_qubits: int) -> int:
+    r""":math:`d_0 = \binom{n}{n/2} - \binom{n}{n/2-1}` (the Catalan number :math:`C_{n/2}`).
+
+    >>> singlet_dimension(28)
+    2674440
+    """
+    h = n_qubits // 2
+    return math.comb(n_qubits, h) - math.comb(n_qubits, h - 1)
+
+
+@dataclass(frozen=True)
+class SweepEstimate:
+    """Estimated cost of one chain length of a sweep."""
+
+    n_qubits: int
+    jobs: int
+    data_seconds: float
+    """Ground states and shadows, once per sweep (cached afterwards)."""
+    train_seconds: float
+    """All jobs at this n, one after the other."""
+    peak_gib: float
+    """Largest memory of one job at this n."""
+
+
+def _gates(n_qubits: int, family: ModelFamily) -> int:
+    return 4 * n_qubits if family.name.startswith("EQCNN") else 20 * n_qubits
+
+
+def _job_cost(
+    family: ModelFamily, n: int, size: int, test_points: int, shots: int
+) -> tuple[float, float]:
+    """(seconds, bytes) of one job."""
+    kind = family.input_kind
+    if kind is InputKind.SECTOR_STATE:
+        d0 = singlet_dimension(n)
+        per_state = _SECTOR_STATE_SECONDS * d0
+        seconds = family.epochs * (size * per_state + 0.003) + test_points * per_state / 3
+        state_bytes = 8 * d0  # complex64 storage in the presets at large n
+        memory = (test_points + 8 * size) * state_bytes + _SECTOR_OPERATOR_BYTES * d0
+        return seconds, memory
+    if kind is InputKind.STATE:
+        per_state = _DENSE_GATE_SECONDS * _gates(n, family) * 2**n
+        seconds = family.epochs * size * 3 * per_state + test_points * per_state
+        return seconds, (test_points + 4 * size) * 16 * 2**n
+    per_state = _CLASSICAL_SECONDS * shots * n
+    seconds = family.epochs * (size * per_state * 3) + test_points * per_state
+    return seconds, (test_points + size) * shots * n * 3 * 8 * 4
+
+
+def estimate_sweep(config: CompareConfig) -> list[SweepEstimate]:
+    """One :class:`SweepEstimate` per chain length of ``config`` (its jobs as
+    :meth:`~eqqnn.experiments.CompareConfig.jobs` lists them)."""
+    jobs = config.jobs()
+    out = []
+    for n in config.n_qubits:
+        at_n = [j for j in jobs if j.task.n_qubits == n]
+        fams = {j.family.name: j.family for j in at_n}.values()
+        points = config.test_points + sum(config.train_sizes)
+        data = 0.0
+        if any(f.input_kind is InputKind.SECTOR_STATE for f in fams):
+            data += points * _SECTOR_GROUND_STATE_SECONDS * singlet_dimension(n) ** 1.1
+        if any(f.kind == "classical" for f in fams):
+            data += points * (_DMRG_SECONDS * n if n > 16 else 0.01)
+        costs = [
+            _job_cost(j.family, n, j.task.train_size, config.test_points, config.shots)
+            for j in at_n
+        ]
+        out.append(
+            SweepEstimate(
+                n_qubits=n,
+                jobs=len(at_n),
+                data_seconds=data,
+                train_seconds=sum(c[0] for c in costs),
+                peak_gib=0.6 + max((c[1] for c in costs), default=0.0) / 2**30,
+            )
+        )
+    return out

@@ -1,0 +1,170 @@
+"""One training job and its record: the unit that ``eqqnn compare`` fans out and that
+``eqqnn train`` runs alone.
+
+A :class:`Job` names a family, a task split, a seed and where to run; :func:`run_job`
+builds the model, prepares only the input form the family consumes, trains and returns a
+:class:`JobRecord`.  Both are frozen dataclasses, so ``n_qubits`` can be followed from the
+command line to the simulator and back to the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eqqnn._validation import check_int
+from eqqnn.errors import InvalidParameterError
+from eqqnn.experiments._task import PhaseTask, TaskSpec
+from eqqnn.training import ModelFamily, TensorData
+
+__all__ = ["RECORD_FIELDS", "Job", "JobRecord", "run_job"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Train one family on one split with one seed."""
+
+    family: ModelFamily
+    """What to build and how to train it."""
+    task: TaskSpec
+    """Which split."""
+    seed: int
+    """Seed of the model initialization (and of mini-batch order / augmentation)."""
+    device: str = "cpu"
+    """``"cpu"``, ``"cuda"``, ``"cuda:k"`` or ``"auto"``."""
+    precision: str = "double"
+    """``"double"`` (complex128 / float64) or ``"single"`` (complex64 / float32)."""
+    threads: int = 1
+    """Torch threads of the process that runs the job (0: leave torch's default)."""
+    run_dir: str | None = None
+    """Folder for metrics and checkpoints (``eqqnn train``); ``None`` writes nothing."""
+    checkpoint_every: int = 0
+    """Checkpoint period in epochs when ``run_dir`` is set."""
+    resume: bool = False
+    """Continue from ``run_dir``'s checkpoint."""
+    progress: bool = False
+    """Show the trainer's progress bar."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.family, ModelFamily):
+            raise InvalidParameterError(f"family must be a ModelFamily, got {self.family!r}")
+        if not isinstance(self.task, TaskSpec):
+            raise InvalidParameterError(f"task must be a TaskSpec, got {self.task!r}")
+        check_int("seed", self.seed, minimum=0)
+        check_int("threads", self.threads, minimum=0)
+        check_int("checkpoint_every", self.checkpoint_every, minimum=0)
+        if self.precision not in ("double", "single"):
+            raise InvalidParameterError(
+                f"precision must be 'double' or 'single', got {self.precision!r}"
+            )
+
+    @property
+    def key(self) -> tuple[str, int, int, int]:
+        """``(model, n_qubits, train_size, seed)``: what a record is matched on."""
+        return (self.family.name, self.task.n_qubits, self.task.train_size, self.seed)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """The outcome of one :class:`Job` (a row of ``results.jsonl`` / ``results.csv``)."""
+
+    model: str
+    kind: str
+    n_qubits: int
+    train_size: int
+    seed: int
+    test_accuracy: float
+    train_accuracy: float
+    n_parameters: int
+    backend: str
+    seconds: float
+    """Wall time of training and evaluation (input preparation excluded)."""
+    input_kind: str
+    epochs: int
+    final_loss: float
+    lr: float = float("nan")
+    peak_rss_gib: float = float("nan")
+    """Peak resident memory of the process that ran the job, GiB."""
+
+    @property
+    def key(self) -> tuple[str, int, int, int]:
+        return (self.model, int(self.n_qubits), int(self.train_size), int(self.seed))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> JobRecord:
+        """Read a record (keys unknown to this version are ignored; missing optional ones
+        take their defaults)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+#: Fields every result record carries, in CSV column order.
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(JobRecord))
+
+
+def peak_rss_gib() -> float:
+    """Peak resident set size of this process so far, GiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**30 if sys.platform == "darwin" else peak / 2**20
+
+
+def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobRecord:
+    """Train one family on one split with one seed (in this process).
+
+    ``data`` is the job's (train, test) data when the caller prepared it already; otherwise
+    only the form the family consumes is built here.
+    """
+    import torch
+
+    from eqqnn.training import cast_precision, resolve_device, train
+
+    if job.threads:
+        torch.set_num_threads(job.threads)
+    family = job.family
+    device = resolve_device(job.device)
+    if data is None:
+        data = PhaseTask(job.task, precision=job.precision).data_for(family.input_kind)
+    torch.manual_seed(job.seed)
+    model = family.build(job.task.n_qubits, job.seed)
+    model = model.to(device=device, dtype=torch.float32 if job.precision == "single" else None)
+    train_data, test_data = (cast_precision(d, job.precision).to(device) for d in data)
+    overrides: dict[str, Any] = {}
+    if job.run_dir is not None:
+        overrides["checkpoint_every"] = job.checkpoint_every
+    start = time.perf_counter()
+    result = train(
+        model,
+        train_data,
+        test_data,
+        family.train_config(job.seed, **overrides),
+        run_dir=None if job.run_dir is None else Path(job.run_dir),
+        resume=job.resume,
+        progress=job.progress,
+    )
+    return JobRecord(
+        model=family.name,
+        kind=family.kind,
+        n_qubits=job.task.n_qubits,
+        train_size=job.task.train_size,
+        seed=job.seed,
+        test_accuracy=result.test_accuracy,
+        train_accuracy=result.train_accuracy,
+        n_parameters=int(
+            getattr(model, "n_parameters", sum(p.numel() for p in model.parameters()))
+        ),
+        backend=family.backend,
+        seconds=time.perf_counter() - start,
+        input_kind=family.input_kind.value,
+        epochs=result.epochs_run,
+        final_loss=result.final_loss,
+        lr=family.lr,
+        peak_rss_gib=peak_rss_gib(),
+    )

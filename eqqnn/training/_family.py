@@ -1,0 +1,163 @@
+r"""One definition of a *model family*: how to build a model and how to train it.
+
+A family is data — a frozen dataclass holding a picklable builder and its training
+settings — so the main comparison, the studies and ``eqqnn train`` share one type, and
+sweeps can ship families to worker processes or a Ray cluster.  Every family has a
+distinct :attr:`ModelFamily.name`, the key of its rows in tables and records.
+
+Learning-rate schedules are frozen dataclasses too (:class:`CosineSchedule`), called
+with the optimizer and the number of epochs, so a family's schedule follows its epochs
+when a sweep changes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from eqqnn._validation import check_int, check_real
+from eqqnn.errors import InvalidParameterError
+from eqqnn.models import InputKind
+from eqqnn.training._loop import TrainConfig
+
+__all__ = ["MODEL_KINDS", "CosineSchedule", "ModelFamily"]
+
+#: Allowed values of :attr:`ModelFamily.kind`.
+MODEL_KINDS = ("quantum", "classical")
+
+
+@dataclass(frozen=True)
+class CosineSchedule:
+    r"""Cosine decay of the learning rate over the run, stepped once per epoch.
+
+    .. math:: \eta_t = \eta_{min} + \tfrac12(\eta_0 - \eta_{min})(1 + \cos(\pi t / T))
+
+    with :math:`\eta_{min} = \texttt{floor}\cdot\eta_0` and :math:`T` the epochs.
+    """
+
+    floor: float = 0.0
+    """Final learning rate as a fraction of the initial one."""
+
+    def __post_init__(self) -> None:
+        check_real("floor", self.floor, minimum=0.0)
+        if self.floor > 1:
+            raise InvalidParameterError(f"floor must lie in [0, 1], got {self.floor!r}")
+
+    def __call__(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+        lr0 = optimizer.param_groups[0]["lr"]
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=max(1, epochs), eta_min=self.floor * lr0
+        )
+
+
+@dataclass(frozen=True)
+class _EpochBoundSchedule:
+    """A family schedule with its epochs bound: the one-argument factory of TrainConfig
+    (a dataclass, so its repr — and the config fingerprint — is stable across processes)."""
+
+    schedule: Callable[[torch.optim.Optimizer, int], Any]
+    epochs: int
+
+    def __call__(self, optimizer: torch.optim.Optimizer) -> Any:
+        return self.schedule(optimizer, self.epochs)
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """One kind of model in a comparison or a study: builder plus training settings.
+
+    Examples
+    --------
+    >>> def build(n_qubits, seed):
+    ...     return nn.Linear(n_qubits, 1)
+    >>> fam = ModelFamily("Linear", "classical", InputKind.CORRELATORS, build)
+    >>> fam.with_training(epochs=5).epochs, fam.train_config(seed=1).lr
+    (5, 0.01)
+    """
+
+    name: str
+    """Label in tables, plots and records; distinct within a comparison."""
+    kind: str
+    """``"quantum"`` or ``"classical"``."""
+    input_kind: InputKind
+    """What the models consume (the task prepares only this form of the data)."""
+    build: Callable[[int, int], nn.Module]
+    """``(n_qubits, seed) -> model``; picklable (module-level function or partial)."""
+    backend: str = "torch"
+    """Simulator or hardware description recorded with the results."""
+    lr: float = 0.01
+    """Learning rate (Adam)."""
+    epochs: int = 100
+    """Training epochs (full batch)."""
+    schedule: Callable[[torch.optim.Optimizer, int], Any] | None = None
+    """Optional LR schedule ``(optimizer, epochs) -> scheduler`` (e.g. :class:`CosineSchedule`)."""
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    """Optional per-batch transform of the training inputs ``(inputs, generator) -> inputs``."""
+    role: str = ""
+    """What the family stands for in a study (``equivariant``, ``augmented``, ...)."""
+    max_qubits: int | None = None
+    """Largest chain the family's simulator runs within a sweep's budget (None: no limit);
+    presets skip larger n for this family."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidParameterError(f"name must be a non-empty string, got {self.name!r}")
+        if self.kind not in MODEL_KINDS:
+            raise InvalidParameterError(f"kind must be one of {MODEL_KINDS}, got {self.kind!r}")
+        if not isinstance(self.input_kind, InputKind):
+            raise InvalidParameterError(f"input_kind must be an InputKind, got {self.input_kind!r}")
+        for field_name in ("build", "schedule", "augment"):
+            value = getattr(self, field_name)
+            if value is not None and not callable(value):
+                raise InvalidParameterError(f"{field_name} must be callable, got {value!r}")
+        if self.build is None:
+            raise InvalidParameterError("build must be callable, got None")
+        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
+        if not math.isfinite(self.lr):
+            raise InvalidParameterError(f"lr must be finite, got {self.lr!r}")
+        check_int("epochs", self.epochs, minimum=0)
+        if self.max_qubits is not None:
+            check_int("max_qubits", self.max_qubits, minimum=2)
+
+    def with_training(
+        self,
+        *,
+        epochs: int | None = None,
+        lr: float | None = None,
+        schedule: Callable[[torch.optim.Optimizer, int], Any] | None = None,
+    ) -> ModelFamily:
+        """A copy with other training settings (``None`` keeps the current one)."""
+        changes: dict[str, Any] = {}
+        if epochs is not None:
+            changes["epochs"] = epochs
+        if lr is not None:
+            changes["lr"] = lr
+        if schedule is not None:
+            changes["schedule"] = schedule
+        return dataclasses.replace(self, **changes)
+
+    def supports(self, n_qubits: int) -> bool:
+        """Whether ``n_qubits`` is within :attr:`max_qubits`."""
+        return self.max_qubits is None or n_qubits <= self.max_qubits
+
+    def train_config(self, seed: int, **overrides: Any) -> TrainConfig:
+        """The :class:`~eqqnn.training.TrainConfig` of one run of this family."""
+        schedule = (
+            None if self.schedule is None else _EpochBoundSchedule(self.schedule, self.epochs)
+        )
+        settings: dict[str, Any] = {
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "seed": seed,
+            "eval_every": max(1, self.epochs),
+            "augment": self.augment,
+            "schedule": schedule,
+        }
+        settings.update(overrides)
+        return TrainConfig(**settings)
