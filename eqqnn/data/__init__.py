@@ -2,6 +2,7 @@
 labels and diagnostics, dataset grids, the on-disk cache and classical shadows."""
 
 from eqqnn.data._cache import CacheWarning, DatasetCache, cache_key, default_cache_dir
+from eqqnn.data._chain import ChainSpec
 from eqqnn.data._dataset import DatasetConfig, PhaseDataset, RatioGrid, build_dataset
 from eqqnn.data._diagnostics import (
     PhaseDiagnostics,
@@ -13,6 +14,14 @@ from eqqnn.data._diagnostics import (
 from eqqnn.data._grids import random_ratios, test_ratios, train_ratios
 from eqqnn.data._ground_state import GroundState, ground_state
 from eqqnn.data._hamiltonian import BondAlternatingHeisenberg, sz_sector_basis
+from eqqnn.data._mps import (
+    DMRGSettings,
+    MPSGroundState,
+    mps_exact_correlator_tensor,
+    mps_ground_state,
+    mps_shadow_correlator_tensor,
+    mps_shadow_snapshot_tensor,
+)
 from eqqnn.data._shadows import (
     CorrelatorEstimate,
     ShadowData,
@@ -29,10 +38,13 @@ from eqqnn.data._shadows import (
 __all__ = [
     "BondAlternatingHeisenberg",
     "CacheWarning",
+    "ChainSpec",
     "CorrelatorEstimate",
+    "DMRGSettings",
     "DatasetCache",
     "DatasetConfig",
     "GroundState",
+    "MPSGroundState",
     "PhaseDataset",
     "PhaseDiagnostics",
     "RatioGrid",
@@ -47,6 +59,10 @@ __all__ = [
     "exact_bloch_vectors",
     "exact_correlators",
     "ground_state",
+    "mps_exact_correlator_tensor",
+    "mps_ground_state",
+    "mps_shadow_correlator_tensor",
+    "mps_shadow_snapshot_tensor",
     "phase_label",
     "random_ratios",
     "sample_shadows",

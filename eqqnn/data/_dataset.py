@@ -1,9 +1,10 @@
 r"""Datasets of labelled ground states of the bond-alternating Heisenberg chain.
 
-A :class:`DatasetConfig` fixes everything that determines the data (chain, grid of
-ratios, symmetry-breaking terms, seeds, solver, input form); :func:`build_dataset`
-turns it into a :class:`PhaseDataset` (a ``torch.utils.data.Dataset``), through the
-on-disk cache of :mod:`eqqnn.data._cache` unless ``cache=None``.
+A :class:`DatasetConfig` fixes everything that determines the data (chain length, grid of
+ratios, the Hamiltonian's terms as one :class:`~eqqnn.data.ChainSpec`, seeds, solver,
+input form); :func:`build_dataset` turns it into a :class:`PhaseDataset` (a
+``torch.utils.data.Dataset``), through the on-disk cache of :mod:`eqqnn.data._cache`
+unless ``cache=None``.
 
 Samples
 -------
@@ -63,6 +64,7 @@ from torch.utils.data import Dataset
 
 from eqqnn._validation import check_choice, check_int, check_real
 from eqqnn.data._cache import as_cache
+from eqqnn.data._chain import CHAIN_SPEC_FIELDS, ChainSpec, HeisenbergChain
 from eqqnn.data._diagnostics import diagnostics as _state_diagnostics
 from eqqnn.data._diagnostics import phase_label
 from eqqnn.data._grids import random_ratios, test_ratios, train_ratios
@@ -131,6 +133,22 @@ class RatioGrid:
         return random_ratios(self.n_points, self.seed, low=self.low, high=self.high, gap=self.gap)
 
 
+def _fold_chain_terms(changes: dict[str, Any], base: ChainSpec) -> dict[str, Any]:
+    """Move the flat :class:`ChainSpec` keywords of ``changes`` into its ``chain`` entry.
+
+    ``{"anisotropy": 0.4, "rotation": "none"}`` on ``base`` becomes
+    ``{"chain": base.replace(anisotropy=0.4), "rotation": "none"}``; an explicit
+    ``chain`` in ``changes`` replaces ``base``.  Other keywords pass through unchanged.
+    """
+    terms = {name: changes.pop(name) for name in CHAIN_SPEC_FIELDS if name in changes}
+    if terms:
+        chain = changes.get("chain", base)
+        if not isinstance(chain, ChainSpec):
+            raise InvalidParameterError(f"chain must be a ChainSpec, got {chain!r}")
+        changes["chain"] = chain.replace(**terms)
+    return changes
+
+
 @dataclass(frozen=True)
 class DatasetConfig:
     """Everything that determines a phase-classification dataset.
@@ -141,8 +159,10 @@ class DatasetConfig:
         Even chain length ``n >= 2``.
     ratios : RatioGrid or sequence of float
         The grid rule, or explicit ratios (stored as a tuple of floats, each >= 0).
-    j1, boundary, anisotropy, field, staggered_field, random_field
-        Passed to :class:`~eqqnn.data._hamiltonian.BondAlternatingHeisenberg`.
+    chain : ChainSpec, keyword-only
+        The Hamiltonian's couplings, fields and boundary (:class:`~eqqnn.data.ChainSpec`;
+        default: the SU(2)-symmetric open chain with :math:`J_1 = 1`).  Sample ``k`` is
+        ``BondAlternatingHeisenberg.from_spec(n_qubits, r_k, chain, ...)``.
     seed : int
         Root seed of the random fields and of the Haar rotations (see the module notes).
     method : {"auto", "dense", "sparse", "sector", "sz"}
@@ -155,22 +175,27 @@ class DatasetConfig:
     diagnostics : bool
         Whether to compute the per-sample physical diagnostics.
 
+    Notes
+    -----
+    :meth:`test_grid`, :meth:`train_grid` and :meth:`replace` also take the fields of
+    :class:`~eqqnn.data.ChainSpec` as flat keywords (``anisotropy=0.4``,
+    ``boundary="periodic"``) and fold them into ``chain``.  :meth:`to_dict` writes them
+    flat as well, next to the other fields, which keeps the cache keys of
+    :func:`build_dataset` those of the configs that held them as fields.
+
     Examples
     --------
     >>> cfg = DatasetConfig.train_grid(4, 2)
     >>> cfg.ratio_values().tolist(), cfg.state_form
     ([0.5, 1.5], 'qubit')
+    >>> DatasetConfig.test_grid(4, 5, anisotropy=0.4).chain == ChainSpec(anisotropy=0.4)
+    True
     """
 
     n_qubits: int
     ratios: RatioGrid | tuple[float, ...] = RatioGrid()
     _: KW_ONLY
-    j1: float = 1.0
-    boundary: str = "open"
-    anisotropy: float = 1.0
-    field: float = 0.0
-    staggered_field: float = 0.0
-    random_field: float = 0.0
+    chain: ChainSpec = dataclasses.field(default_factory=ChainSpec)
     seed: int = 0
     method: str = "auto"
     state_form: str = "qubit"
@@ -195,61 +220,64 @@ class DatasetConfig:
             if not values:
                 raise InvalidParameterError("ratios must contain at least one value, got none")
             set_(self, "ratios", values)
-        set_(self, "j1", check_real("j1", self.j1, minimum=0.0, allow_equal=False))
-        check_choice("boundary", self.boundary, ("open", "periodic"))
-        for name in ("anisotropy", "field", "staggered_field"):
-            set_(self, name, check_real(name, getattr(self, name)))
-        set_(self, "random_field", check_real("random_field", self.random_field, minimum=0.0))
+        if not isinstance(self.chain, ChainSpec):
+            raise InvalidParameterError(
+                f"chain must be a ChainSpec (eqqnn.data.ChainSpec), got {self.chain!r}"
+            )
         set_(self, "seed", check_int("seed", self.seed, minimum=0))
         check_choice("method", self.method, METHODS)
         check_choice("state_form", self.state_form, STATE_FORMS)
         check_choice("rotation", self.rotation, ROTATIONS)
         if not isinstance(self.diagnostics, bool):
             raise InvalidParameterError(f"diagnostics must be a bool, got {self.diagnostics!r}")
+        broken = ", ".join(self.chain.symmetry_breaking_terms)
         if self.state_form == "sector":
             if self.rotation != "none":
                 raise InvalidParameterError(
                     f"state_form='sector' holds singlets only; rotation={self.rotation!r} "
                     "needs state_form='qubit'"
                 )
-            if not self.is_su2_symmetric:
+            if broken:
                 raise InvalidParameterError(
                     "state_form='sector' needs an SU(2)-symmetric model (anisotropy=1, no "
-                    f"fields), got anisotropy={self.anisotropy}, field={self.field}, "
-                    f"staggered_field={self.staggered_field}, random_field={self.random_field}"
+                    f"fields), got {broken}"
                 )
             if self.method not in ("auto", "sector"):
                 raise InvalidParameterError(
                     f"state_form='sector' needs method 'auto' or 'sector', got {self.method!r}"
                 )
-        if self.method == "sector" and not self.is_su2_symmetric:
+        if self.method == "sector" and broken:
             raise InvalidParameterError(
                 "method='sector' needs an SU(2)-symmetric model (anisotropy=1, no fields), "
-                f"got anisotropy={self.anisotropy}, field={self.field}, "
-                f"staggered_field={self.staggered_field}, random_field={self.random_field}"
+                f"got {broken}"
             )
 
     # -------------------------------------------------------------- constructors
     @classmethod
     def test_grid(cls, n_qubits: int, n_points: int = 101, **kwargs: Any) -> DatasetConfig:
-        """Config on :func:`test_ratios` ``(n_points)``; ``kwargs`` set the other fields."""
-        return cls(n_qubits, RatioGrid("test", n_points), **kwargs)
+        """Config on :func:`test_ratios` ``(n_points)``; ``kwargs`` set the other fields.
+
+        ``kwargs`` may hold the :class:`~eqqnn.data.ChainSpec` fields flat
+        (``field=0.5``); they are folded into ``chain``.
+        """
+        return cls(n_qubits, RatioGrid("test", n_points), **_fold_chain_terms(kwargs, ChainSpec()))
 
     @classmethod
     def train_grid(cls, n_qubits: int, train_size: int, **kwargs: Any) -> DatasetConfig:
-        """Config on :func:`train_ratios` ``(train_size)``; ``kwargs`` set the other fields."""
-        return cls(n_qubits, RatioGrid("train", train_size), **kwargs)
+        """Config on :func:`train_ratios` ``(train_size)``; ``kwargs`` set the other fields.
+
+        ``kwargs`` may hold the :class:`~eqqnn.data.ChainSpec` fields flat, as in
+        :meth:`test_grid`.
+        """
+        return cls(
+            n_qubits, RatioGrid("train", train_size), **_fold_chain_terms(kwargs, ChainSpec())
+        )
 
     # -------------------------------------------------------------- derived
     @property
     def is_su2_symmetric(self) -> bool:
         """Whether the Hamiltonian commutes with every global rotation."""
-        return (
-            self.anisotropy == 1.0
-            and self.field == 0.0
-            and self.staggered_field == 0.0
-            and self.random_field == 0.0
-        )
+        return self.chain.is_su2_symmetric
 
     def ratio_values(self) -> np.ndarray:
         """The ratios of the samples, float64 of shape ``(N,)``."""
@@ -258,22 +286,22 @@ class DatasetConfig:
         return np.asarray(self.ratios, dtype=np.float64)
 
     def model(self, ratio: float, sample_seed: int | None = None) -> BondAlternatingHeisenberg:
-        """The Hamiltonian of one sample."""
-        return BondAlternatingHeisenberg(
-            self.n_qubits,
-            ratio,
-            j1=self.j1,
-            anisotropy=self.anisotropy,
-            field=self.field,
-            boundary=self.boundary,
-            staggered_field=self.staggered_field,
-            random_field=self.random_field,
-            seed=sample_seed if self.random_field > 0.0 else None,
-        )
+        """The Hamiltonian of one sample (``sample_seed`` seeds its random fields, if any)."""
+        seed = sample_seed if self.chain.random_field > 0.0 else None
+        return BondAlternatingHeisenberg.from_spec(self.n_qubits, ratio, self.chain, seed=seed)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly description, with the resolved ratios (used as the cache key)."""
+        """JSON-friendly description, with the resolved ratios (used as the cache key).
+
+        The :class:`~eqqnn.data.ChainSpec` fields appear flat, at the top level (not
+        under ``"chain"``): this is format 1 of the cache key, shared with the configs
+        that held those fields themselves, so existing cache files stay valid.
+
+        >>> sorted(DatasetConfig(4, [0.5]).to_dict())[:4]
+        ['anisotropy', 'boundary', 'diagnostics', 'field']
+        """
         out = asdict(self)
+        out.update(out.pop("chain"))
         out["ratios"] = {"grid": asdict(self.ratios)} if isinstance(self.ratios, RatioGrid) else {}
         out["ratios"]["values"] = [float(r) for r in self.ratio_values()]
         out["object"] = "eqqnn.data.PhaseDataset"
@@ -282,7 +310,7 @@ class DatasetConfig:
     @property
     def uses_seed(self) -> bool:
         """Whether ``seed`` influences the data (random fields or Haar rotations)."""
-        return self.random_field > 0.0 or self.rotation != "none"
+        return self.chain.random_field > 0.0 or self.rotation != "none"
 
     def cache_params(self) -> dict[str, Any]:
         """:meth:`to_dict` with ``seed`` set to ``None`` when it does not matter.
@@ -296,8 +324,15 @@ class DatasetConfig:
         return out
 
     def replace(self, **changes: Any) -> DatasetConfig:
-        """A copy with some fields changed (validated again)."""
-        return _dataclass_replace(self, **changes)
+        """A copy with some fields changed (validated again).
+
+        The :class:`~eqqnn.data.ChainSpec` fields may be given flat; they change
+        ``chain``:
+
+        >>> DatasetConfig(4, [0.5]).replace(boundary="periodic").chain.boundary
+        'periodic'
+        """
+        return _dataclass_replace(self, **_fold_chain_terms(changes, self.chain))
 
 
 class PhaseDataset(Dataset):
@@ -499,7 +534,7 @@ def _lowest_level(h: Any, v0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k *= 2
 
 
-def lowest_sz1_state(model: BondAlternatingHeisenberg) -> tuple[np.ndarray, float]:
+def lowest_sz1_state(model: HeisenbergChain) -> tuple[np.ndarray, float]:
     r"""Lowest-energy state of the total :math:`S^z = +1` sector, as ``2^n`` amplitudes.
 
     .. math::

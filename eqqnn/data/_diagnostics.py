@@ -55,8 +55,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from eqqnn._validation import check_int, check_real
+from eqqnn.data._chain import HeisenbergChain
 from eqqnn.data._ground_state import GroundState
-from eqqnn.data._hamiltonian import BondAlternatingHeisenberg
 from eqqnn.errors import DimensionError, InvalidParameterError
 
 __all__ = [
@@ -268,9 +268,7 @@ class PhaseDiagnostics:
         return int(self.string_order > self.string_order_dual)
 
 
-def diagnostics(
-    model: BondAlternatingHeisenberg, state: GroundState | np.ndarray
-) -> PhaseDiagnostics:
+def diagnostics(model: HeisenbergChain, state: GroundState | np.ndarray) -> PhaseDiagnostics:
     r"""Gap, bond correlations, dimerization and string orders of a state of ``model``.
 
     .. math::
@@ -281,7 +279,8 @@ def diagnostics(
     Parameters
     ----------
     model : BondAlternatingHeisenberg
-        Supplies the bonds, the ratio and the label.
+        Supplies the bonds, the ratio and the label (any
+        :class:`~eqqnn.data._chain.HeisenbergChain`).
     state : GroundState or array_like
         The state (``2^n`` vector, qubit 0 most significant); a bare vector gets its
         energy from the sparse matrix and no gap.
@@ -293,12 +292,13 @@ def diagnostics(
 
     Examples
     --------
+    >>> from eqqnn.data import BondAlternatingHeisenberg
     >>> model = BondAlternatingHeisenberg(8, 0.0)
     >>> d = diagnostics(model, model.ground_state("sz"))
     >>> [round(x, 12) + 0.0 for x in (d.bond_j1, d.bond_j2, d.string_order, d.string_order_dual)]
     [-0.75, 0.0, 0.0, 1.0]
     """
-    if not isinstance(model, BondAlternatingHeisenberg):
+    if not isinstance(model, HeisenbergChain):
         raise InvalidParameterError(
             f"model must be a BondAlternatingHeisenberg, got {type(model).__name__}"
         )

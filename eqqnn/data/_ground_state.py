@@ -77,11 +77,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from eqqnn._validation import check_choice, check_int
-from eqqnn.data._hamiltonian import (
-    BondAlternatingHeisenberg,
-    _fixed_popcount_states,
-    sz_sector_basis,
-)
+from eqqnn.data._chain import HeisenbergChain, _fixed_popcount_states, sz_sector_basis
 from eqqnn.errors import InvalidParameterError, NotEquivariantError, ProblemTooLargeError
 
 __all__ = ["GROUND_STATE_METHODS", "VECTOR_MAX_QUBITS", "GroundState", "ground_state"]
@@ -161,7 +157,7 @@ class GroundState:
 
     Examples
     --------
-    >>> from eqqnn.data._hamiltonian import BondAlternatingHeisenberg
+    >>> from eqqnn.data import BondAlternatingHeisenberg
     >>> gs = BondAlternatingHeisenberg(2, 1.0).ground_state("sz")
     >>> gs.energy, gs.gap, gs.sz
     (-0.75, 1.0, 0.0)
@@ -316,12 +312,12 @@ def _select_subspace(
     return vecs[:, keep], float(target)
 
 
-def _no_field(model: BondAlternatingHeisenberg) -> bool:
+def _no_field(model: HeisenbergChain) -> bool:
     return model.field == 0.0 and model.staggered_field == 0.0 and model.random_field == 0.0
 
 
 def _canonical_state(
-    model: BondAlternatingHeisenberg,
+    model: HeisenbergChain,
     vectors: np.ndarray,
     energies: np.ndarray,
     states: np.ndarray | None,
@@ -393,12 +389,12 @@ def _canonical_state(
 # the methods
 
 
-def _cluster_tol(model: BondAlternatingHeisenberg) -> float:
+def _cluster_tol(model: HeisenbergChain) -> float:
     return _SYM_CLUSTER_TOL if model.is_su2_symmetric else _CLUSTER_TOL
 
 
 def _full_space(
-    model: BondAlternatingHeisenberg, method: str, n_excited: int, compute_gap: bool
+    model: HeisenbergChain, method: str, n_excited: int, compute_gap: bool
 ) -> GroundState:
     matrix = model.dense_matrix() if method == "dense" else model.sparse_matrix()
     vals, vecs, size = _lowest_with_cluster(matrix, max(n_excited + 1, 6), _cluster_tol(model))
@@ -419,7 +415,7 @@ def _full_space(
     )
 
 
-def _sz_method(model: BondAlternatingHeisenberg, n_excited: int, compute_gap: bool) -> GroundState:
+def _sz_method(model: HeisenbergChain, n_excited: int, compute_gap: bool) -> GroundState:
     n = model.n_qubits
     m0 = 0.0 if n % 2 == 0 else 0.5
     matrix = model.sz_sector_matrix(m0)
@@ -459,7 +455,7 @@ def _irrep_dim(n_qubits: int, spin: int) -> int:
     return math.comb(n_qubits, b) - (math.comb(n_qubits, b - 1) if b >= 1 else 0)
 
 
-def _check_sector_model(model: BondAlternatingHeisenberg) -> None:
+def _check_sector_model(model: HeisenbergChain) -> None:
     broken = model.symmetry_breaking_terms
     if broken:
         raise NotEquivariantError(
@@ -474,9 +470,7 @@ def _check_sector_model(model: BondAlternatingHeisenberg) -> None:
         )
 
 
-def _sector_solve(
-    model: BondAlternatingHeisenberg, spin: int, k: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _sector_solve(model: HeisenbergChain, spin: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Lowest ``k`` eigenpairs of H restricted to the Schur–Weyl sector M_spin.
 
     Open chains (adjacent bonds only): the sparse sector matrix of
@@ -506,9 +500,7 @@ def _sector_solve(
     return _lowest_pairs(exchange_sector_matrix(n, spin, bonds), k, tol=_SECTOR_TOL)
 
 
-def _sector_method(
-    model: BondAlternatingHeisenberg, n_excited: int, compute_gap: bool
-) -> GroundState:
+def _sector_method(model: HeisenbergChain, n_excited: int, compute_gap: bool) -> GroundState:
     _check_sector_model(model)
     n = model.n_qubits
     vals, vecs = _sector_solve(model, 0, n_excited + 1 + (1 if compute_gap else 0))
@@ -533,7 +525,7 @@ def _sector_method(
 
 
 def ground_state(
-    model: BondAlternatingHeisenberg,
+    model: HeisenbergChain,
     method: str = "auto",
     *,
     n_excited: int = 1,
@@ -549,7 +541,8 @@ def ground_state(
     Parameters
     ----------
     model : BondAlternatingHeisenberg
-        The Hamiltonian.
+        The Hamiltonian (any :class:`~eqqnn.data._chain.HeisenbergChain`: only its
+        matrices and terms are used).
     method : {"auto", "dense", "sparse", "sz", "sector"}
         Solver (module docstring).
     n_excited : int
@@ -573,12 +566,12 @@ def ground_state(
 
     Examples
     --------
-    >>> from eqqnn.data._hamiltonian import BondAlternatingHeisenberg
+    >>> from eqqnn.data import BondAlternatingHeisenberg
     >>> gs = ground_state(BondAlternatingHeisenberg(4, 0.0), "sparse")
     >>> round(gs.energy, 12), round(gs.gap, 12), gs.total_spin
     (-1.5, 1.0, 0.0)
     """
-    if not isinstance(model, BondAlternatingHeisenberg):
+    if not isinstance(model, HeisenbergChain):
         raise InvalidParameterError(
             f"model must be a BondAlternatingHeisenberg, got {type(model).__name__}"
         )

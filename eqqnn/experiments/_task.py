@@ -141,6 +141,27 @@ class SplitInputs:
     def _uses_mps(self) -> bool:
         return self.n_qubits > DENSE_SHADOW_MAX_QUBITS
 
+    def _mps_cached(self, form: str, make: Any) -> torch.Tensor:
+        """MPS-derived inputs, kept in the cache folder (namespace ``mps_inputs``): DMRG at
+        n = 64 takes seconds per state, so a resumed sweep should not redo it."""
+        from eqqnn.data import DatasetCache
+        from eqqnn.data._cache import as_cache
+
+        cache = as_cache(self.cache)
+        if cache is None:
+            return make()
+        store = DatasetCache(cache.root, namespace="mps_inputs")
+        params = {
+            "form": form,
+            "n_qubits": self.n_qubits,
+            "ratios": [float(r) for r in self.ratios],
+            "shots": self.shots,
+            "seed": self.shadow_seed,
+            "grid": self.grid.cache_params(),
+        }
+        arrays = store.get_or_create(params, lambda: {"inputs": make().numpy()})
+        return torch.as_tensor(arrays["inputs"])
+
     def inputs(self, kind: InputKind) -> torch.Tensor:
         """The split's inputs in the form ``kind`` (built now if not yet built)."""
         if kind is InputKind.SECTOR_STATE:
@@ -159,24 +180,28 @@ class SplitInputs:
         from eqqnn import data
 
         if self._uses_mps():
-            states: Any = self._mps_states()
-            make = (
+            make_mps = (
                 data.mps_shadow_snapshot_tensor
                 if form == "snapshot"
                 else data.mps_shadow_correlator_tensor
             )
-        else:
-            states = self.qubit_states()
-            make = (
-                data.shadow_snapshot_tensor if form == "snapshot" else data.shadow_correlator_tensor
+            return self._mps_cached(
+                form,
+                lambda: make_mps(
+                    self._mps_states(), self.shots, seed=self.shadow_seed, dtype=torch.float64
+                ),
             )
-        return make(states, self.shots, seed=self.shadow_seed, dtype=torch.float64)
+        make = data.shadow_snapshot_tensor if form == "snapshot" else data.shadow_correlator_tensor
+        return make(self.qubit_states(), self.shots, seed=self.shadow_seed, dtype=torch.float64)
 
     def _exact_correlators(self) -> torch.Tensor:
         from eqqnn import data
 
         if self._uses_mps():
-            return data.mps_exact_correlator_tensor(self._mps_states(), dtype=torch.float64)
+            return self._mps_cached(
+                "exact_correlator",
+                lambda: data.mps_exact_correlator_tensor(self._mps_states(), dtype=torch.float64),
+            )
         return torch.as_tensor(
             np.stack([data.exact_correlators(s) for s in self.qubit_states().numpy()])
         )

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+from eqqnn.data._chain import HeisenbergChain
 from eqqnn.data._diagnostics import (
     PhaseDiagnostics,
     bond_correlation,
@@ -191,6 +192,12 @@ class TestDiagnostics:
         d = diagnostics(model, model.ground_state("dense"))
         assert d.bond_j1 == pytest.approx(-0.75) and math.isnan(d.bond_j2)
         assert math.isnan(d.string_order) and d.string_sites is None
+
+    def test_bare_chain(self) -> None:
+        model = BondAlternatingHeisenberg(8, 1.6)
+        gs = model.ground_state("sz")
+        bare = HeisenbergChain(8, 1.6)
+        assert diagnostics(bare, gs) == diagnostics(model, gs)
 
     def test_dimension_mismatch(self) -> None:
         model = BondAlternatingHeisenberg(6, 1.0)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from eqqnn.data._chain import ChainSpec, HeisenbergChain
 from eqqnn.data._ground_state import VECTOR_MAX_QUBITS, GroundState, ground_state
 from eqqnn.data._hamiltonian import BondAlternatingHeisenberg
 from eqqnn.errors import InvalidParameterError, NotEquivariantError, ProblemTooLargeError
@@ -61,6 +62,18 @@ class TestInputs:
     def test_bad_model(self) -> None:
         with pytest.raises(InvalidParameterError, match=r"BondAlternatingHeisenberg, got dict"):
             ground_state({}, "sz")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("method", ["dense", "sz", pytest.param("sector", marks=needs_sector)])
+    def test_bare_chain_same_as_public_model(self, method: str) -> None:
+        spec = ChainSpec(boundary="periodic")
+        bare = ground_state(HeisenbergChain.from_spec(6, 1.3, spec), method)
+        public = BondAlternatingHeisenberg.from_spec(6, 1.3, spec).ground_state(method)
+        assert (bare.energy, bare.gap, bare.low_energies) == (
+            public.energy,
+            public.gap,
+            public.low_energies,
+        )
+        np.testing.assert_array_equal(bare.vector(), public.vector())
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),

@@ -1,14 +1,17 @@
-"""Tests of the bond-alternating Heisenberg Hamiltonian (eqqnn.data._hamiltonian)."""
+"""Tests of the bond-alternating Heisenberg Hamiltonian (eqqnn.data._chain, ._hamiltonian)."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import eqqnn.data
+from eqqnn.data._chain import CHAIN_SPEC_FIELDS, ChainSpec, HeisenbergChain
 from eqqnn.data._hamiltonian import (
     DENSE_MAX_QUBITS,
     SPARSE_MAX_QUBITS,
@@ -265,3 +268,94 @@ class TestMatrices:
         assert sz_sector_basis(4, -2).tolist() == [15]
         assert sz_sector_basis(3, 0.5).tolist() == [1, 2, 4]
         assert len(sz_sector_basis(20, 0)) == math.comb(20, 10)
+
+
+class TestChainSpec:
+    def test_defaults_are_the_symmetric_open_chain(self) -> None:
+        spec = ChainSpec()
+        assert spec.to_dict() == {
+            "j1": 1.0,
+            "anisotropy": 1.0,
+            "field": 0.0,
+            "boundary": "open",
+            "staggered_field": 0.0,
+            "random_field": 0.0,
+        }
+        assert tuple(spec.to_dict()) == CHAIN_SPEC_FIELDS
+        assert spec.is_su2_symmetric and spec.symmetry_breaking_terms == []
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            (dict(j1=0.0), r"j1 must be > 0.0, got 0.0"),
+            (dict(anisotropy=math.nan), r"anisotropy must be finite"),
+            (dict(field=math.inf), r"field must be finite"),
+            (dict(boundary="closed"), r"boundary must be one of"),
+            (dict(staggered_field="0.1"), r"staggered_field must be a real number"),
+            (dict(random_field=-0.1), r"random_field must be >= 0.0"),
+        ],
+    )
+    def test_bad_values(self, kwargs: dict, match: str) -> None:
+        with pytest.raises(InvalidParameterError, match=match):
+            ChainSpec(**kwargs)
+        with pytest.raises(InvalidParameterError, match=match):
+            ChainSpec().replace(**kwargs)
+
+    def test_keyword_only_frozen_hashable(self) -> None:
+        with pytest.raises(TypeError):
+            ChainSpec(1.0)  # type: ignore[misc]
+        spec = ChainSpec(j1=np.int64(2), field=1)
+        assert type(spec.j1) is float and type(spec.field) is float
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            spec.j1 = 3.0  # type: ignore[misc]
+        assert hash(spec) == hash(ChainSpec(j1=2.0, field=1.0))
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [dict(anisotropy=0.9), dict(field=0.1), dict(staggered_field=0.1), dict(random_field=0.1)],
+    )
+    def test_symmetry_flags_match_the_chain(self, kwargs: dict) -> None:
+        spec = ChainSpec(**kwargs)
+        chain = HeisenbergChain.from_spec(4, 2.0, spec, seed=0)
+        assert not spec.is_su2_symmetric and not chain.is_su2_symmetric
+        assert spec.symmetry_breaking_terms == chain.symmetry_breaking_terms
+
+
+class TestLayers:
+    """The operators live in ``_chain``; the public class adds the solver and label."""
+
+    @pytest.mark.parametrize("kwargs", MODEL_CASES)
+    def test_spec_round_trip(self, kwargs: dict) -> None:
+        model = BondAlternatingHeisenberg(**kwargs)
+        again = BondAlternatingHeisenberg.from_spec(
+            model.n_qubits, model.ratio, model.spec, seed=model.seed
+        )
+        assert type(again) is BondAlternatingHeisenberg and again == model
+        bare = HeisenbergChain.from_spec(model.n_qubits, model.ratio, model.spec, seed=model.seed)
+        assert type(bare) is HeisenbergChain and bare.parameters() == model.parameters()
+        assert (bare.sparse_matrix() != model.sparse_matrix()).nnz == 0
+
+    def test_public_class_keeps_its_api(self) -> None:
+        assert issubclass(BondAlternatingHeisenberg, HeisenbergChain)
+        assert eqqnn.data.BondAlternatingHeisenberg is BondAlternatingHeisenberg
+        assert str(inspect.signature(BondAlternatingHeisenberg)) == (
+            "(n_qubits: 'int', ratio: 'float', *, j1: 'float' = 1.0, anisotropy: 'float' = 1.0, "
+            "field: 'float' = 0.0, boundary: 'str' = 'open', staggered_field: 'float' = 0.0, "
+            "random_field: 'float' = 0.0, seed: 'int | None' = None) -> None"
+        )
+        model = BondAlternatingHeisenberg(4, 2.0)
+        assert repr(model) == (
+            "BondAlternatingHeisenberg(n_qubits=4, ratio=2.0, j1=1.0, anisotropy=1.0, "
+            "field=0.0, boundary='open', staggered_field=0.0, random_field=0.0, seed=None)"
+        )
+        assert type(dataclasses.replace(model, ratio=0.5)) is BondAlternatingHeisenberg
+        assert model.phase_label == 1 and model.ground_state("dense").energy == pytest.approx(-2)
+
+    def test_bottom_layer_has_no_solver_or_label(self) -> None:
+        chain = HeisenbergChain(4, 2.0)
+        assert not hasattr(chain, "ground_state") and not hasattr(chain, "phase_label")
+        assert chain != BondAlternatingHeisenberg(4, 2.0)  # different classes
+
+    def test_from_spec_needs_a_spec(self) -> None:
+        with pytest.raises(InvalidParameterError, match="spec must be a ChainSpec, got dict"):
+            BondAlternatingHeisenberg.from_spec(4, 1.0, {"j1": 1.0})  # type: ignore[arg-type]
