@@ -37,7 +37,7 @@ from torch import nn
 from eqqnn._validation import check_int
 from eqqnn.errors import InvalidParameterError
 from eqqnn.models import InputKind
-from eqqnn.training import ModelFamily
+from eqqnn.training import ModelFamily, check_families
 
 __all__ = [
     "OctahedralRotation",
@@ -204,20 +204,7 @@ def _shadow_family(
 def _check_classical_families(name: str, families: Any) -> None:
     """Raise :class:`~eqqnn.errors.InvalidParameterError` unless ``families`` is a tuple of
     classical :class:`~eqqnn.training.ModelFamily` on snapshot tensors, naming the bad value."""
-    if not isinstance(families, tuple | list):
-        raise InvalidParameterError(f"{name} must be a tuple of ModelFamily, got {families!r}")
-    for f in families:
-        if not isinstance(f, ModelFamily):
-            raise InvalidParameterError(f"{name} must be a tuple of ModelFamily, got {f!r}")
-        if f.kind != "classical":
-            raise InvalidParameterError(
-                f"{name} must hold classical families, got {f.name!r} of kind {f.kind!r}"
-            )
-        if f.input_kind is not InputKind.SHADOWS:
-            raise InvalidParameterError(
-                f"{name} must hold families on shadow snapshots (InputKind.SHADOWS), got "
-                f"{f.name!r} on {f.input_kind}"
-            )
+    check_families(name, families, kind="classical", input_kind=InputKind.SHADOWS)
 
 
 def default_classical_families() -> tuple[ModelFamily, ...]:

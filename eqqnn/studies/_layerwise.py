@@ -92,7 +92,7 @@ from eqqnn.studies._common import (
     pyplot,
     random_states,
 )
-from eqqnn.training import ModelFamily
+from eqqnn.training import ModelFamily, check_families
 
 __all__ = ["LayerwiseConfig", "run_layerwise", "snapshot_layers"]
 
@@ -165,22 +165,9 @@ def _default_snapshot_families() -> tuple[ModelFamily, ...]:
 
 def _check_circuit_families(families: Any) -> None:
     """Raise unless ``families`` is a non-empty tuple of quantum families on dense states."""
-    if not isinstance(families, tuple | list) or not families:
-        raise InvalidParameterError(
-            f"families must be a non-empty tuple of ModelFamily, got {families!r}"
-        )
-    for f in families:
-        if not isinstance(f, ModelFamily):
-            raise InvalidParameterError(f"families must be a tuple of ModelFamily, got {f!r}")
-        if f.kind != "quantum":
-            raise InvalidParameterError(
-                f"families must hold quantum families, got {f.name!r} of kind {f.kind!r}"
-            )
-        if f.input_kind is not InputKind.STATE:
-            raise InvalidParameterError(
-                f"families must hold families on dense states (InputKind.STATE), got "
-                f"{f.name!r} on {f.input_kind}"
-            )
+    check_families(
+        "families", families, kind="quantum", input_kind=InputKind.STATE, allow_empty=False
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The shared trainer: one loop for quantum and classical models."""
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
-from eqqnn.training._family import MODEL_KINDS, CosineSchedule, ModelFamily
+from eqqnn.training._family import MODEL_KINDS, CosineSchedule, ModelFamily, check_families
 from eqqnn.training._loop import (
     BreakingPenalty,
     TensorData,
@@ -27,6 +27,7 @@ __all__ = [
     "accuracy",
     "bce_loss",
     "cast_precision",
+    "check_families",
     "evaluate",
     "load_checkpoint",
     "mse_loss",

@@ -26,7 +26,7 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.models import InputKind
 from eqqnn.training._loop import TrainConfig
 
-__all__ = ["MODEL_KINDS", "CosineSchedule", "ModelFamily"]
+__all__ = ["MODEL_KINDS", "CosineSchedule", "ModelFamily", "check_families"]
 
 #: Allowed values of :attr:`ModelFamily.kind`.
 MODEL_KINDS = ("quantum", "classical")
@@ -161,3 +161,40 @@ class ModelFamily:
         }
         settings.update(overrides)
         return TrainConfig(**settings)
+
+
+_INPUT_NAMES = {
+    InputKind.SHADOWS: "shadow snapshots",
+    InputKind.STATE: "dense states",
+    InputKind.SECTOR_STATE: "sector states",
+    InputKind.CORRELATORS: "shadow correlators",
+    InputKind.EXACT_CORRELATORS: "exact correlators",
+}
+
+
+def check_families(
+    name: str,
+    families: object,
+    *,
+    kind: str,
+    input_kind: InputKind,
+    allow_empty: bool = True,
+) -> None:
+    """Raise :class:`~eqqnn.errors.InvalidParameterError` unless ``families`` is a tuple (or
+    list) of :class:`ModelFamily` of ``kind`` on ``input_kind``; the message names the bad
+    value."""
+    if not isinstance(families, tuple | list) or (not allow_empty and not families):
+        what = "a tuple" if allow_empty else "a non-empty tuple"
+        raise InvalidParameterError(f"{name} must be {what} of ModelFamily, got {families!r}")
+    for f in families:
+        if not isinstance(f, ModelFamily):
+            raise InvalidParameterError(f"{name} must be a tuple of ModelFamily, got {f!r}")
+        if f.kind != kind:
+            raise InvalidParameterError(
+                f"{name} must hold {kind} families, got {f.name!r} of kind {f.kind!r}"
+            )
+        if f.input_kind is not input_kind:
+            raise InvalidParameterError(
+                f"{name} must hold families on {_INPUT_NAMES[input_kind]} ({input_kind}), got "
+                f"{f.name!r} on {f.input_kind}"
+            )
