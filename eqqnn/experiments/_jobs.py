@@ -118,6 +118,17 @@ def peak_rss_gib() -> float:
     return peak / 2**30 if sys.platform == "darwin" else peak / 2**20
 
 
+#: Bytes of inputs per evaluation pass (the simulators hold a few buffers of this size).
+EVAL_CHUNK_BYTES = 256 * 2**20
+
+
+def eval_batch_size(inputs: Any) -> int:
+    """Rows per evaluation pass so that one pass holds at most :data:`EVAL_CHUNK_BYTES` of
+    inputs (n = 28 sector states in complex64: 12 rows)."""
+    row = inputs[0].numel() * inputs.element_size() if len(inputs) else 1
+    return int(max(1, min(4096, EVAL_CHUNK_BYTES // max(row, 1))))
+
+
 def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobRecord:
     """Train one family on one split with one seed (in this process).
 
@@ -139,7 +150,7 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
     model = family.build(job.task.n_qubits, job.seed)
     model = model.to(device=device, dtype=torch.float32 if job.precision == "single" else None)
     train_data, test_data = (cast_precision(d, job.precision).to(device) for d in data)
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"eval_batch_size": eval_batch_size(test_data.inputs)}
     if job.run_dir is not None:
         overrides["checkpoint_every"] = job.checkpoint_every
     start = time.perf_counter()

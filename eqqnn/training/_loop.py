@@ -131,6 +131,8 @@ class TrainConfig:
     """Seed of mini-batch shuffling (and of the RNG state saved in checkpoints)."""
     eval_every: int = 1
     """Evaluate on the test data every this many epochs (and at the end)."""
+    eval_batch_size: int = 4096
+    """Inputs per forward pass of an evaluation (bounds its memory for large states)."""
     checkpoint_every: int = 0
     """Write a checkpoint every this many epochs (0: only at the end when a run dir is set)."""
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
@@ -149,6 +151,7 @@ class TrainConfig:
             check_int("patience", self.patience, minimum=1)
         check_int("seed", self.seed, minimum=0)
         check_int("eval_every", self.eval_every, minimum=1)
+        check_int("eval_batch_size", self.eval_batch_size, minimum=1)
         check_int("checkpoint_every", self.checkpoint_every, minimum=0)
 
     def fingerprint(self) -> str:
@@ -377,7 +380,7 @@ def train(
                 "lr": optimizer.param_groups[0]["lr"],
             }
             if test_data is not None and (epoch % cfg.eval_every == 0 or epoch == cfg.epochs):
-                ev = evaluate(model, test_data, cfg.loss)
+                ev = evaluate(model, test_data, cfg.loss, cfg.eval_batch_size)
                 record["test_loss"], record["test_accuracy"] = ev["loss"], ev["accuracy"]
             record["seconds"] = time.perf_counter() - start
             result.history.append(record)
@@ -406,10 +409,10 @@ def train(
             metrics_fh.close()
         if writer is not None:
             writer.close()
-    final_train = evaluate(model, train_data, cfg.loss)
+    final_train = evaluate(model, train_data, cfg.loss, cfg.eval_batch_size)
     result.train_accuracy = final_train["accuracy"]
     result.final_loss = final_train["loss"]
     if test_data is not None:
-        result.test_accuracy = evaluate(model, test_data, cfg.loss)["accuracy"]
+        result.test_accuracy = evaluate(model, test_data, cfg.loss, cfg.eval_batch_size)["accuracy"]
     result.seconds = time.perf_counter() - start
     return result

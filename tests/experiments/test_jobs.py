@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from eqqnn.errors import InvalidParameterError
+from eqqnn.experiments import (
+    RECORD_FIELDS,
+    Job,
+    JobRecord,
+    TaskSpec,
+    classical_families,
+    eqcnn_family,
+    run_job,
+)
+from eqqnn.experiments._jobs import EVAL_CHUNK_BYTES, eval_batch_size
+from eqqnn.training import TensorData, TrainConfig, train
+
+
+class TestJob:
+    def test_key_and_validation(self) -> None:
+        job = Job(eqcnn_family(epochs=1), TaskSpec(4, 2), 3)
+        assert job.key == ("EQCNN-sector", 4, 2, 3)
+        with pytest.raises(InvalidParameterError, match="ModelFamily"):
+            Job("eqcnn", TaskSpec(4, 2), 0)  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="TaskSpec"):
+            Job(eqcnn_family(), (4, 2), 0)  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="precision"):
+            Job(eqcnn_family(), TaskSpec(4, 2), 0, precision="half")
+        with pytest.raises(InvalidParameterError, match="seed"):
+            Job(eqcnn_family(), TaskSpec(4, 2), -1)
+
+
+class TestRecord:
+    def test_round_trip_and_unknown_keys(self) -> None:
+        rec = JobRecord("M", "quantum", 8, 4, 0, 0.9, 1.0, 6, "x", 1.0, "state", 10, 0.1)
+        values = rec.to_dict()
+        assert tuple(values) == RECORD_FIELDS
+        assert JobRecord.from_dict({**values, "extra": 1}) == rec
+        old = {k: v for k, v in values.items() if k not in ("lr", "peak_rss_gib")}
+        assert math.isnan(JobRecord.from_dict(old).lr)
+
+
+class TestRunJob:
+    def test_builds_only_the_consumed_form_and_records(self) -> None:
+        job = Job(eqcnn_family(epochs=3), TaskSpec(6, 2, test_points=7), 0)
+        rec = run_job(job)
+        assert rec.model == "EQCNN-sector" and rec.input_kind == "sector_state"
+        assert rec.epochs == 3 and 0 <= rec.test_accuracy <= 1 and rec.lr == 0.05
+        assert rec.n_parameters == 6 + 2  # 6 circuit angles (n = 6) + the output map
+
+    def test_classical_job(self) -> None:
+        (mlp,) = classical_families(epochs=2, names=("MLP",))
+        rec = run_job(Job(mlp, TaskSpec(6, 2, test_points=7, shots=50), 1))
+        assert rec.kind == "classical" and rec.input_kind == "correlators"
+
+    def test_run_dir_checkpoint_and_resume(self, tmp_path: Path) -> None:
+        job = Job(eqcnn_family(epochs=4), TaskSpec(4, 2, test_points=5), 0)
+        job = dataclasses.replace(job, run_dir=str(tmp_path), checkpoint_every=2)
+        first = run_job(job)
+        assert (tmp_path / "checkpoint.pt").exists()
+        again = run_job(dataclasses.replace(job, resume=True))
+        assert again.final_loss == first.final_loss
+
+
+class TestEvaluationChunks:
+    def test_batch_size_bounds_memory(self) -> None:
+        big = torch.zeros(2, 2674440, dtype=torch.complex64)  # n = 28 singlet sector
+        assert eval_batch_size(big) == EVAL_CHUNK_BYTES // (2674440 * 8) == 12
+        assert eval_batch_size(torch.zeros(5, 16)) == 4096
+
+    def test_trainer_evaluates_in_chunks(self) -> None:
+        seen: list[int] = []
+
+        class Probe(torch.nn.Module):
+            kind, input_kind = "classical", None
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.w = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                seen.append(x.shape[0])
+                return torch.sigmoid(x.sum(1) * self.w)
+
+        data = TensorData(torch.randn(10, 3, dtype=torch.float64), torch.ones(10).double())
+        train(Probe(), data, data, TrainConfig(epochs=1, eval_batch_size=4), progress=False)
+        assert max(seen[1:]) == 4 and seen[0] == 10  # training step full batch, evals chunked
