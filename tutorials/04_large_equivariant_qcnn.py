@@ -47,7 +47,8 @@ import torch
 from eqqnn import QuantumClassifier
 from eqqnn.circuits import su2_qcnn
 from eqqnn.data import BondAlternatingHeisenberg
-from eqqnn.sim._spin_sector import SpinSectorBackend
+from eqqnn.models import AffineSigmoid
+from eqqnn.sim import SpinSectorBackend
 from eqqnn.symmetry import irrep_dimension
 
 OUT = Path(os.environ.get("EQQNN_TUTORIAL_OUT", "runs/tutorials"))
@@ -106,7 +107,11 @@ print(
     f"~{info['cost']:.0f} gathers per step "
     f"(without relabelling: {info['cost_without_relabel']:.0f})"
 )
-model = QuantumClassifier(circuit, backend, seed=3, dtype=torch.float64)
+# The trained output map σ(a(2p − 1) + b) after the singlet readout (a = −1 at the start,
+# as in `eqqnn compare`): without it the threshold on p cannot move.
+model = QuantumClassifier(
+    circuit, backend, seed=3, dtype=torch.float64, output_map=AffineSigmoid(-1.0)
+)
 
 # %% [markdown]
 # ## Training: Adam on the binary cross-entropy, full batch
@@ -166,5 +171,9 @@ print("saved", path)
 # %%
 print(
     "for 28 qubits run:\n"
-    "  EQQNN_TUTORIAL_N=28 EQQNN_TUTORIAL_EPOCHS=15 python tutorials/04_large_equivariant_qcnn.py"
+    "  EQQNN_TUTORIAL_N=28 EQQNN_TUTORIAL_EPOCHS=15 python tutorials/04_large_equivariant_qcnn.py\n"
+    "or, through the same job code as the comparison (checkpointed, resumable):\n"
+    "  eqqnn train --model eqcnn --n 28 --train-size 4 --precision single --out runs/n28\n"
+    "and the whole quantum-vs-classical table from n = 8 to 28:\n"
+    "  eqqnn compare --preset large --out runs/large   (--estimate-only prints its cost)"
 )

@@ -222,7 +222,7 @@ def to_qiskit(circuit: Circuit, params: Any = None, *, measure: bool = False) ->
     >>> from eqqnn.circuits import su2_qcnn
     >>> qc = to_qiskit(su2_qcnn(4))
     >>> qc.num_qubits, qc.num_parameters
-    (4, 4)
+    (4, 3)
     """
     from qiskit import ClassicalRegister
 
