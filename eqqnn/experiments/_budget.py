@@ -7,12 +7,15 @@ printed before a sweep starts so a user can stop a run that would not fit:
   (:math:`d_0` the singlet-sector dimension; :math:`c_s \approx 3\cdot10^{-7}`), an
   evaluation a third of it; memory: the split's states, a few work buffers per state and
   the cached sector operators (about :math:`1.9\,\mathrm{kB}\cdot d_0`, 4.8 GiB at n = 28);
-* dense statevector (EQCNN-dense, QCNN): :math:`c_d\,g\,2^n` per state and pass for ``g``
-  gates; memory :math:`16\cdot 2^n` bytes per state and buffer;
+* dense statevector (EQCNN-dense, QCNN): :math:`g\,(t_0 + c_d\,B\,2^n)` per epoch for
+  ``g`` gates and ``B`` states (:math:`t_0` = 0.3 ms of per-gate overhead: the QCNN's
+  150 epochs take 9 s at n = 8 and 34 s at n = 12); memory :math:`16\cdot 2^n` bytes per
+  state and buffer;
 * classical models: :math:`c_c\,T\,n` per state and epoch on ``T`` shadow snapshots
   (ShadowGCNN: 15 s for 100 epochs at n = 12), :math:`c_r n^2` on correlators;
-* input data: exact sector ground states cost about :math:`c_g d_0^{1.1}` each (41 s at
-  n = 28); DMRG ground states a few seconds each.
+* input data: exact sector ground states cost about :math:`c_g d_0^{1.1}` each (13 s at
+  n = 28 with one BLAS thread; nothing when the dataset cache holds them); DMRG ground
+  states a few seconds each.
 
 The estimates are within a factor of about two of the measured times; RESULTS.md records
 both.
@@ -34,10 +37,11 @@ __all__ = ["SweepEstimate", "estimate_sweep", "singlet_dimension"]
 
 _SECTOR_STATE_SECONDS = 3.0e-7
 _SECTOR_OPERATOR_BYTES = 1.9e3
-_DENSE_GATE_SECONDS = 2.0e-9
+_DENSE_GATE_OVERHEAD = 3.2e-4
+_DENSE_GATE_SECONDS = 3.7e-8
 _SHADOW_SECONDS = 9.0e-7
 _CORRELATOR_SECONDS = 2.0e-6
-_SECTOR_GROUND_STATE_SECONDS = 41.0 / 2_674_440**1.1
+_SECTOR_GROUND_STATE_SECONDS = 13.0 / 2_674_440**1.1
 _DMRG_SECONDS = 0.15
 
 
@@ -82,8 +86,9 @@ def _job_cost(
         memory = (test_points + 8 * size) * state_bytes + _SECTOR_OPERATOR_BYTES * d0
         return seconds, memory
     if kind is InputKind.STATE:
-        per_state = _DENSE_GATE_SECONDS * _gates(n, family) * 2**n
-        seconds = family.epochs * size * 3 * per_state + test_points * per_state
+        gates = _gates(n, family)
+        epoch = gates * (_DENSE_GATE_OVERHEAD + _DENSE_GATE_SECONDS * size * 2**n)
+        seconds = family.epochs * epoch + gates * _DENSE_GATE_SECONDS * test_points * 2**n
         return seconds, (test_points + 4 * size) * 16 * 2**n
     if kind is InputKind.SHADOWS:
         per_state = _SHADOW_SECONDS * shots * n
@@ -95,9 +100,26 @@ def _job_cost(
     return seconds, memory
 
 
-def estimate_sweep(config: CompareConfig) -> list[SweepEstimate]:
+def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> int:
+    """Ground states of the sector grids at ``n`` that the dataset cache does not hold."""
+    from eqqnn.data import DatasetConfig
+    from eqqnn.data._cache import as_cache
+
+    grids = [DatasetConfig.test_grid(n, config.test_points, diagnostics=False)]
+    grids += [DatasetConfig.train_grid(n, s, diagnostics=False) for s in config.train_sizes]
+    store = as_cache(cache)
+    missing = 0
+    for grid in grids:
+        sector = grid.replace(state_form="sector")
+        if store is None or not store.path_for(sector.cache_params()).exists():
+            missing += len(sector.ratio_values())
+    return missing
+
+
+def estimate_sweep(config: CompareConfig, *, cache: object = True) -> list[SweepEstimate]:
     """One :class:`SweepEstimate` per chain length of ``config`` (its jobs as
-    :meth:`~eqqnn.experiments.CompareConfig.jobs` lists them)."""
+    :meth:`~eqqnn.experiments.CompareConfig.jobs` lists them); sector datasets already in
+    ``cache`` cost nothing."""
     jobs = config.jobs()
     out = []
     for n in config.n_qubits:
@@ -106,7 +128,11 @@ def estimate_sweep(config: CompareConfig) -> list[SweepEstimate]:
         points = config.test_points + sum(config.train_sizes)
         data = 0.0
         if any(f.input_kind is InputKind.SECTOR_STATE for f in fams):
-            data += points * _SECTOR_GROUND_STATE_SECONDS * singlet_dimension(n) ** 1.1
+            data += (
+                _sector_points_to_solve(config, n, cache)
+                * _SECTOR_GROUND_STATE_SECONDS
+                * singlet_dimension(n) ** 1.1
+            )
         if any(f.kind == "classical" for f in fams):
             data += points * (_DMRG_SECONDS * n if n > 16 else 0.01)
         costs = [
