@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from eqqnn.models import InputKind
-from eqqnn.training import ModelFamily
+from eqqnn.training import ModelFamily, screening
 
 __all__ = [
     "DENSE_MAX_QUBITS",
@@ -116,9 +116,15 @@ def eqcnn_family(
     lr: float = 0.05,
     output_map: bool = True,
     schedule: Callable | None = None,
+    restarts: int = 3,
 ) -> ModelFamily:
     """The SU(2)-equivariant QCNN: ``EQCNN-sector`` (spin-sector engine, any n) or
-    ``EQCNN-dense`` (dense statevector, adjoint gradients)."""
+    ``EQCNN-dense`` (dense statevector, adjoint gradients).
+
+    By default 3 initializations are screened for 30 epochs each and the one with the
+    lowest training loss continues (``restarts``): at n = 20 two of five single-start runs
+    ended in a poor minimum (training loss 0.22 / 0.29, test accuracy 0.95), which the
+    screening avoids; the cost is 60 extra epochs of one candidate."""
     from eqqnn.circuits import su2_qcnn
     from eqqnn.sim import SpinSectorBackend, StatevectorBackend
 
@@ -138,6 +144,7 @@ def eqcnn_family(
         epochs=epochs,
         schedule=schedule,
         max_qubits=None if sector else DENSE_MAX_QUBITS,
+        **screening(epochs, restarts),
     )
 
 

