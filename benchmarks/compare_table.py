@@ -18,13 +18,17 @@ from pathlib import Path
 from eqqnn.experiments import JobRecord, summarize
 
 
-def load(folders: list[Path]) -> list[JobRecord]:
+def load(folders: list[Path], skip: list[str] = ()) -> list[JobRecord]:
+    """Records of ``folders`` (later folders win); ``skip`` entries ``FOLDER:MODEL`` leave
+    that model's records of that folder out."""
     records: dict[tuple, JobRecord] = {}
+    dropped = {tuple(s.rsplit(":", 1)) for s in skip}
     for folder in folders:
         for line in (folder / "results.jsonl").read_text().splitlines():
             if line.strip():
                 r = JobRecord.from_dict(json.loads(line))
-                records[r.key] = r
+                if (str(folder), r.model) not in dropped:
+                    records[r.key] = r
     return sorted(records.values(), key=lambda r: r.key)
 
 
@@ -32,8 +36,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", type=Path, nargs="+")
     parser.add_argument("--figures", type=Path, help="also write both figures into this folder")
+    parser.add_argument("--skip", nargs="*", default=[], help="FOLDER:MODEL pairs to leave out")
     args = parser.parse_args()
-    records = load(args.folders)
+    records = load(args.folders, args.skip)
     rows = summarize(records)
     sizes = sorted({r.train_size for r in rows})
     head = "| n | model | kind | params | " + " | ".join(f"train {s}" for s in sizes) + " |"
