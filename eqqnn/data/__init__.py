@@ -1,7 +1,7 @@
 """Spin-chain data: the bond-alternating Heisenberg chain, exact ground states, phase
 labels and diagnostics, dataset grids, the on-disk cache and classical shadows."""
 
-from eqqnn.data._cache import CacheWarning, DatasetCache, cache_key, default_cache_dir
+from eqqnn.data._cache import CacheWarning, DatasetCache, as_cache, cache_key, default_cache_dir
 from eqqnn.data._chain import ChainSpec
 from eqqnn.data._dataset import DatasetConfig, PhaseDataset, RatioGrid, build_dataset
 from eqqnn.data._diagnostics import (
@@ -49,6 +49,7 @@ __all__ = [
     "PhaseDiagnostics",
     "RatioGrid",
     "ShadowData",
+    "as_cache",
     "bond_correlation",
     "build_dataset",
     "cache_key",

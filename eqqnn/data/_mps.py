@@ -129,6 +129,7 @@ import numpy as np
 import torch
 
 from eqqnn._validation import check_even_int, check_int, check_real
+from eqqnn.data._chain import HeisenbergChain
 from eqqnn.data._ground_state import _fix_phase
 from eqqnn.data._shadows import (
     _EIG_CONJ,
@@ -389,7 +390,8 @@ class MPSGroundState:
 
 
 def _couplings(n: int, ratio: float, j1: float) -> list[float]:
-    return [j1 if i % 2 == 0 else ratio * j1 for i in range(n - 1)]
+    """Exchange of each open-chain bond, from the Hamiltonian's own bond rule."""
+    return [w for _, _, w in HeisenbergChain(n, ratio, j1=j1).bonds]
 
 
 def _build_model(

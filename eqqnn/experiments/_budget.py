@@ -102,8 +102,7 @@ def _job_cost(
 
 def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> int:
     """Ground states of the sector grids at ``n`` that the dataset cache does not hold."""
-    from eqqnn.data import DatasetConfig
-    from eqqnn.data._cache import as_cache
+    from eqqnn.data import DatasetConfig, as_cache
 
     grids = [DatasetConfig.test_grid(n, config.test_points, diagnostics=False)]
     grids += [DatasetConfig.train_grid(n, s, diagnostics=False) for s in config.train_sizes]

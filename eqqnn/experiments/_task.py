@@ -144,8 +144,7 @@ class SplitInputs:
     def _mps_cached(self, form: str, make: Any) -> torch.Tensor:
         """MPS-derived inputs, kept in the cache folder (namespace ``mps_inputs``): DMRG at
         n = 64 takes seconds per state, so a resumed sweep should not redo it."""
-        from eqqnn.data import DatasetCache
-        from eqqnn.data._cache import as_cache
+        from eqqnn.data import DatasetCache, as_cache
 
         cache = as_cache(self.cache)
         if cache is None:
