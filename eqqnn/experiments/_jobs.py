@@ -24,7 +24,7 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.experiments._task import PhaseTask, TaskSpec
 from eqqnn.training import ModelFamily, TensorData
 
-__all__ = ["RECORD_FIELDS", "Job", "JobRecord", "run_job"]
+__all__ = ["RECORD_FIELDS", "Job", "JobRecord", "misclassified_ratios", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ class JobRecord:
     """Initializations screened (see :attr:`~eqqnn.training.ModelFamily.restarts`)."""
     peak_rss_gib: float = float("nan")
     """Peak resident memory of the process that ran the job, GiB."""
+    test_errors: tuple[float, ...] = ()
+    """Test ratios the trained model labels wrongly (where its decision boundary sits)."""
 
     @property
     def key(self) -> tuple[str, int, int, int]:
@@ -107,7 +109,10 @@ class JobRecord:
         """Read a record (keys unknown to this version are ignored; missing optional ones
         take their defaults)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
+        kept = {k: v for k, v in values.items() if k in names}
+        if "test_errors" in kept:
+            kept["test_errors"] = tuple(float(r) for r in kept["test_errors"])
+        return cls(**kept)
 
 
 #: Fields every result record carries, in CSV column order.
@@ -194,6 +199,22 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
         lr=family.lr,
         restarts=family.restarts,
         peak_rss_gib=peak_rss_gib(),
+        test_errors=misclassified_ratios(job.task, result.test_probabilities),
+    )
+
+
+def misclassified_ratios(task: TaskSpec, probabilities: list[float]) -> tuple[float, ...]:
+    """Test ratios :math:`r` whose prediction :math:`[p > 1/2]` differs from the label
+    :math:`[r > 1]` (rounded to 1e-6; empty when no test probabilities were computed)."""
+    from eqqnn.data import phase_label, test_ratios
+
+    if not probabilities:
+        return ()
+    ratios = test_ratios(task.test_points)
+    return tuple(
+        round(float(r), 6)
+        for r, p in zip(ratios, probabilities, strict=True)
+        if int(p > 0.5) != int(phase_label(float(r)))
     )
 
 

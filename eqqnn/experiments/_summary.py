@@ -105,7 +105,9 @@ def write_outputs(records: Sequence[JobRecord], out: Path, *, figure_size: int =
     with (out / "results.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(RECORD_FIELDS))
         writer.writeheader()
-        writer.writerows(dicts)
+        writer.writerows(
+            {**d, "test_errors": " ".join(f"{r:g}" for r in d["test_errors"])} for d in dicts
+        )
     rows = summarize(records)
     plot_generalization(rows, out / "generalization.png")
     sizes = sorted({r.train_size for r in rows})

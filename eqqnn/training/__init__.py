@@ -18,6 +18,7 @@ from eqqnn.training._loop import (
     cast_precision,
     evaluate,
     mse_loss,
+    predict_probabilities,
     resolve_device,
     train,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "evaluate",
     "load_checkpoint",
     "mse_loss",
+    "predict_probabilities",
     "resolve_device",
     "save_checkpoint",
     "screening",

@@ -174,6 +174,8 @@ class TrainResult:
     epochs_run: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    test_probabilities: list[float] = field(default_factory=list)
+    """The trained model's probability of label 1 on each test input, in order."""
 
 
 @dataclass(frozen=True)
@@ -206,14 +208,24 @@ def evaluate(
     model: nn.Module, data: TensorData, loss: Callable = bce_loss, batch_size: int = 4096
 ) -> dict[str, float]:
     """Loss and accuracy of ``model`` on ``data`` (no gradients)."""
+    probs = predict_probabilities(model, data, batch_size)
+    labels = data.labels.to(probs.dtype)
+    return {"loss": float(loss(probs, labels)), "accuracy": accuracy(probs, labels)}
+
+
+@torch.no_grad()
+def predict_probabilities(
+    model: nn.Module, data: TensorData, batch_size: int = 4096
+) -> torch.Tensor:
+    """``model``'s probability of label 1 on every input of ``data``, in chunks of
+    ``batch_size`` rows, in eval mode (no gradients)."""
     was_training = model.training
     model.eval()
     probs = torch.cat(
         [model(data.inputs[i : i + batch_size]) for i in range(0, len(data), batch_size)]
     )
     model.train(was_training)
-    labels = data.labels.to(probs.dtype)
-    return {"loss": float(loss(probs, labels)), "accuracy": accuracy(probs, labels)}
+    return probs
 
 
 def _progress(enabled: bool | None, total: int, description: str) -> Any:
@@ -413,6 +425,8 @@ def train(
     result.train_accuracy = final_train["accuracy"]
     result.final_loss = final_train["loss"]
     if test_data is not None:
-        result.test_accuracy = evaluate(model, test_data, cfg.loss, cfg.eval_batch_size)["accuracy"]
+        probs = predict_probabilities(model, test_data, cfg.eval_batch_size)
+        result.test_accuracy = accuracy(probs, test_data.labels.to(probs.dtype))
+        result.test_probabilities = [float(p) for p in probs.detach().cpu()]
     result.seconds = time.perf_counter() - start
     return result

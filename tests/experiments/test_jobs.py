@@ -17,7 +17,7 @@ from eqqnn.experiments import (
     eqcnn_family,
     run_job,
 )
-from eqqnn.experiments._jobs import EVAL_CHUNK_BYTES, eval_batch_size
+from eqqnn.experiments._jobs import EVAL_CHUNK_BYTES, eval_batch_size, misclassified_ratios
 from eqqnn.training import TensorData, TrainConfig, train
 
 
@@ -43,6 +43,10 @@ class TestRecord:
         assert JobRecord.from_dict({**values, "extra": 1}) == rec
         old = {k: v for k, v in values.items() if k not in ("lr", "peak_rss_gib")}
         assert math.isnan(JobRecord.from_dict(old).lr)
+        with_errors = dataclasses.replace(rec, test_errors=(0.96, 0.98))
+        assert JobRecord.from_dict(with_errors.to_dict() | {"test_errors": [0.96, 0.98]}) == (
+            with_errors
+        )
 
 
 class TestRunJob:
@@ -52,6 +56,20 @@ class TestRunJob:
         assert rec.model == "EQCNN-sector" and rec.input_kind == "sector_state"
         assert rec.epochs == 3 and 0 <= rec.test_accuracy <= 1 and rec.lr == 0.05
         assert rec.n_parameters == 6 + 2  # 6 circuit angles (n = 6) + the output map
+        # the recorded errors are exactly the wrong test points: accuracy follows from them
+        assert len(rec.test_errors) == round((1 - rec.test_accuracy) * 7)
+
+    def test_misclassified_ratios(self) -> None:
+        from eqqnn.data import test_ratios
+
+        task = TaskSpec(4, 2, test_points=6)
+        ratios = test_ratios(6)
+        right = [float(r > 1) for r in ratios]
+        assert misclassified_ratios(task, right) == ()
+        assert misclassified_ratios(task, []) == ()
+        wrong = list(right)
+        wrong[0], wrong[-1] = 0.9, 0.1  # the first point (r < 1) and the last (r > 1)
+        assert misclassified_ratios(task, wrong) == (round(ratios[0], 6), round(ratios[-1], 6))
 
     def test_classical_job(self) -> None:
         (mlp,) = classical_families(epochs=2, names=("MLP",))
