@@ -154,7 +154,7 @@ def _backend(name: str, dtype_name: str = "complex128") -> tuple[Any, str]:
 
     dtype = getattr(torch, dtype_name)
     if name == "sector":
-        from eqqnn.sim._spin_sector import SpinSectorBackend
+        from eqqnn.sim._sector import SpinSectorBackend
 
         return SpinSectorBackend(dtype=dtype), ""
     if name == "dense":
@@ -203,7 +203,7 @@ def _jit_worker() -> int:
     import torch
 
     from eqqnn.circuits import su2_qcnn
-    from eqqnn.sim._spin_sector import SpinSectorBackend
+    from eqqnn.sim._sector import SpinSectorBackend
 
     t_import = time.perf_counter() - t0
     circuit = su2_qcnn(8)
@@ -241,7 +241,7 @@ def _worker(args: argparse.Namespace) -> int:
     import torch
 
     from eqqnn.circuits import su2_qcnn
-    from eqqnn.sim import _spin_sector
+    from eqqnn.sim._sector import _kernels, _numba_path
 
     n, impl = args.worker_n, args.worker
     dtype = getattr(torch, args.worker_dtype)
@@ -252,15 +252,15 @@ def _worker(args: argparse.Namespace) -> int:
     backend, note = _backend(impl, args.worker_dtype)
     p0 = np.random.default_rng(args.seed).uniform(-np.pi, np.pi, circuit.n_params)
     calls = [0, 0]  # kernel calls, bytes read + written by them
-    original = _spin_sector._SectorKernel.apply
+    original = _kernels._SectorKernel.apply
 
     def counting(self: Any, k: int, ce: complex, ct: complex, src: Any, *a: Any) -> None:
         calls[0] += 1
         calls[1] += 2 * src.numel() * src.element_size()
         return original(self, k, ce, ct, src, *a)
 
-    _spin_sector._SectorKernel.apply = counting  # type: ignore[method-assign]
-    _spin_sector.NUMBA_STATS = calls  # numba passes: rows read (entries per row) + written
+    _kernels._SectorKernel.apply = counting  # type: ignore[method-assign]
+    _numba_path.NUMBA_STATS = calls  # numba passes: rows read (entries per row) + written
 
     def step() -> tuple[float, float, int, int, int]:
         theta = torch.tensor(p0, dtype=rdtype, requires_grad=impl != "aer")

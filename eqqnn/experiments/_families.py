@@ -85,6 +85,11 @@ class QuantumBuilder:
     output_scale: float = OUTPUT_SCALE_INIT
     """Initial scale :math:`a` of the output map (bias starts at 0)."""
 
+    @property
+    def input_kind(self) -> InputKind:
+        """The input form the backend prefers (asked of a backend built with the options)."""
+        return self.backend(**dict(self.backend_options)).input_kind
+
     def __call__(self, n_qubits: int, seed: int) -> nn.Module:
         from eqqnn.models import AffineSigmoid, QuantumClassifier
 
@@ -137,7 +142,7 @@ def eqcnn_family(
     return ModelFamily(
         name="EQCNN-sector" if sector else "EQCNN-dense",
         kind="quantum",
-        input_kind=InputKind.SECTOR_STATE if sector else InputKind.STATE,
+        input_kind=builder.input_kind,
         build=builder,
         backend="spin-sector" if sector else "statevector(adjoint)",
         lr=lr,
@@ -159,13 +164,14 @@ def qcnn_family(
     from eqqnn.circuits import qcnn
     from eqqnn.sim import StatevectorBackend
 
+    builder = QuantumBuilder(
+        qcnn, StatevectorBackend, (("gradient", "adjoint"),), output_map=output_map
+    )
     return ModelFamily(
         name="QCNN",
         kind="quantum",
-        input_kind=InputKind.STATE,
-        build=QuantumBuilder(
-            qcnn, StatevectorBackend, (("gradient", "adjoint"),), output_map=output_map
-        ),
+        input_kind=builder.input_kind,
+        build=builder,
         backend="statevector(adjoint)",
         lr=lr,
         epochs=epochs,

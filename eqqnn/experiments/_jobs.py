@@ -169,6 +169,12 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
     else:
         torch.manual_seed(job.seed)
         model = family.build(job.task.n_qubits, job.seed).to(device=device, dtype=dtype)
+    consumes = getattr(model, "input_kind", family.input_kind)
+    if consumes is not family.input_kind:
+        raise InvalidParameterError(
+            f"family {family.name!r} declares input {family.input_kind.value!r} but its model "
+            f"consumes {consumes.value!r}; set the family's input_kind from its model/backend"
+        )
     if family.restarts > 1:
         overrides["epochs"] = family.epochs - family.restart_epochs
     result = train(

@@ -12,27 +12,13 @@ A model is a ``torch.nn.Module`` with
 
 from __future__ import annotations
 
-import enum
 from typing import Protocol, runtime_checkable
 
 import torch
 
+from eqqnn._input_kind import InputKind
+
 __all__ = ["InputKind", "PhaseClassifier"]
-
-
-class InputKind(enum.Enum):
-    """What a model consumes from a quantum state."""
-
-    STATE = "state"
-    """State vectors ``(B, 2^n)`` complex (qubit basis) — quantum models."""
-    SECTOR_STATE = "sector_state"
-    """Singlet-sector coordinates ``(B, d_0)`` — the spin-sector quantum backend."""
-    SHADOWS = "shadows"
-    """Classical-shadow snapshot vectors ``(B, T, n, 3)`` real: ``3 s e_axis`` per site."""
-    CORRELATORS = "correlators"
-    """Estimated two-point correlators ``(B, n, n)`` real from shadows."""
-    EXACT_CORRELATORS = "exact_correlators"
-    """Exact ``<σ_i·σ_j>`` ``(B, n, n)`` real (an upper bound no learner would have)."""
 
 
 @runtime_checkable

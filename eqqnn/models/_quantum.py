@@ -11,7 +11,7 @@ with :math:`g_\phi` an optional trainable output map (identity by default; e.g.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +21,9 @@ from eqqnn._validation import check_int, check_real
 from eqqnn.circuits import Circuit, ParamRole
 from eqqnn.errors import InvalidParameterError
 from eqqnn.models._interface import InputKind
+
+if TYPE_CHECKING:
+    from eqqnn.sim import Backend
 
 __all__ = ["QuantumClassifier"]
 
@@ -33,8 +36,9 @@ class QuantumClassifier(nn.Module):
     circuit
         The circuit IR (e.g. :func:`eqqnn.circuits.su2_qcnn`).
     backend
-        A backend object from :mod:`eqqnn.sim`; ``None`` means
-        :class:`~eqqnn.sim.StatevectorBackend` with default settings.
+        An :class:`eqqnn.sim.Backend`; ``None`` means
+        :class:`~eqqnn.sim.StatevectorBackend` with default settings.  The model's
+        :attr:`input_kind` is the backend's preferred input form.
     seed
         Seed of the initial parameters.
     init_scale
@@ -50,7 +54,8 @@ class QuantumClassifier(nn.Module):
         probabilities (e.g. :class:`~eqqnn.models.AffineSigmoid`); trained too.
 
     Inputs: a batch of state vectors ``(B, 2^n)`` (complex64/complex128) in the qubit
-    basis, qubit 0 most significant; other forms where the backend accepts them.
+    basis, qubit 0 most significant; other forms where the backend accepts them (its
+    ``input_kinds``; singlet-sector coordinates for :class:`~eqqnn.sim.SpinSectorBackend`).
 
     Examples
     --------
@@ -62,12 +67,11 @@ class QuantumClassifier(nn.Module):
     """
 
     kind = "quantum"
-    input_kind = InputKind.STATE
 
     def __init__(
         self,
         circuit: Circuit,
-        backend: Any = None,
+        backend: Backend | None = None,
         *,
         seed: int = 0,
         init_scale: float = 1.0,
@@ -80,10 +84,15 @@ class QuantumClassifier(nn.Module):
             raise InvalidParameterError(f"circuit must be an eqqnn Circuit, got {circuit!r}")
         if dtype not in (torch.float32, torch.float64):
             raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
-        if backend is None:
-            from eqqnn.sim import StatevectorBackend
+        from eqqnn.sim import Backend, StatevectorBackend
 
+        if backend is None:
             backend = StatevectorBackend()
+        if not isinstance(backend, Backend):
+            raise InvalidParameterError(
+                f"backend must be an eqqnn.sim.Backend (subclass it to wrap your own "
+                f"simulator), got {backend!r}"
+            )
         self.circuit = circuit
         self.backend = backend
         scale = check_real("init_scale", init_scale, minimum=0.0)
@@ -108,12 +117,17 @@ class QuantumClassifier(nn.Module):
         return self.weights if self.param_map is None else self.param_map(self.weights)
 
     @property
+    def input_kind(self) -> InputKind:
+        """The input form the backend prefers (what the trainer feeds this model)."""
+        return self.backend.input_kind
+
+    @property
     def input_description(self) -> str:
         """What :meth:`forward` consumes."""
-        return (
-            f"(B, {2**self.circuit.n_qubits}) complex state vectors on "
-            f"{self.circuit.n_qubits} qubits (qubit 0 most significant)"
-        )
+        n = self.circuit.n_qubits
+        if self.input_kind is InputKind.SECTOR_STATE:
+            return f"(B, d_0) singlet-sector coordinates of {n}-qubit states"
+        return f"(B, {2**n}) complex state vectors on {n} qubits (qubit 0 most significant)"
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
         """Probabilities of label 1, shape ``(B,)``."""

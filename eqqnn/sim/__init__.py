@@ -1,6 +1,8 @@
 """Simulators and backends that run the circuit IR.
 
-Backends are objects, each constructible with no arguments:
+Every backend subclasses :class:`Backend` (one contract: ``expectation`` implemented,
+``probabilities``, input checks and pickling shared; checked by
+:func:`eqqnn.testing.assert_valid_backend`), and each is constructible with no arguments:
 :class:`StatevectorBackend` (dense torch statevector, CPU/CUDA, autograd or adjoint),
 :class:`SpinSectorBackend` (SU(2)-equivariant circuits in the Schur–Weyl blocks, n = 28 on
 a laptop), :class:`ShotsBackend` (finite-shot estimates and shift-rule gradients around
@@ -11,6 +13,7 @@ exporters :func:`to_qiskit`, :func:`to_qasm3`, :func:`pennylane_ops`.
 """
 
 from eqqnn.circuits._native import native_decomposition
+from eqqnn.sim._backend import Backend, check_params, check_states
 from eqqnn.sim._density import DensityMatrixBackend, NoiseModel
 from eqqnn.sim._kernels import apply_matrix, expectation
 from eqqnn.sim._pennylane import (
@@ -20,11 +23,12 @@ from eqqnn.sim._pennylane import (
     pennylane_ops,
 )
 from eqqnn.sim._qiskit import QiskitBackend, to_qasm3, to_qiskit
+from eqqnn.sim._sector import SpinSectorBackend, clear_sector_caches
 from eqqnn.sim._shots import ShiftRule, ShotsBackend, shift_rule
-from eqqnn.sim._spin_sector import SpinSectorBackend, clear_sector_caches
-from eqqnn.sim._statevector import StatevectorBackend, check_states
+from eqqnn.sim._statevector import StatevectorBackend
 
 __all__ = [
+    "Backend",
     "DensityMatrixBackend",
     "NoiseModel",
     "PennyLaneBackend",
@@ -34,6 +38,7 @@ __all__ = [
     "SpinSectorBackend",
     "StatevectorBackend",
     "apply_matrix",
+    "check_params",
     "check_states",
     "clear_sector_caches",
     "draw_pennylane",

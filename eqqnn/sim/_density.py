@@ -27,14 +27,16 @@ from eqqnn._validation import check_int, check_real
 from eqqnn.circuits import ChannelPool, Circuit, Discard
 from eqqnn.circuits._channels import twirled_kraus_choi
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
-from eqqnn.sim._kernels import ExpStep
-from eqqnn.sim._statevector import (
-    _COMPLEX,
-    _Compiled,
+from eqqnn.sim._backend import (
+    COMPLEX_DTYPES,
+    Backend,
+    check_norms,
     check_params,
     check_states,
     real_dtype_of,
 )
+from eqqnn.sim._kernels import ExpStep
+from eqqnn.sim._statevector import _Compiled
 
 __all__ = ["DensityMatrixBackend", "NoiseModel"]
 
@@ -135,7 +137,7 @@ class _State:
         return self.rho.reshape(self.rho.shape[0], d, d)
 
 
-class DensityMatrixBackend:
+class DensityMatrixBackend(Backend):
     r"""Exact density-matrix simulation with channels and noise (torch autograd).
 
     Parameters
@@ -160,6 +162,8 @@ class DensityMatrixBackend:
     """
 
     name = "density_matrix"
+    runs_channels = True
+    transient = ("_compiled",)
 
     def __init__(
         self,
@@ -168,7 +172,7 @@ class DensityMatrixBackend:
         noise: NoiseModel | None = None,
         max_qubits: int = 10,
     ) -> None:
-        if dtype is not None and dtype not in _COMPLEX:
+        if dtype is not None and dtype not in COMPLEX_DTYPES:
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
         if noise is not None and not isinstance(noise, NoiseModel):
             raise InvalidParameterError(f"noise must be a NoiseModel, got {noise!r}")
@@ -176,21 +180,16 @@ class DensityMatrixBackend:
         self.dtype = dtype
         self.noise = noise or NoiseModel()
         self.max_qubits = check_int("max_qubits", max_qubits, minimum=1, maximum=14)
-        self._compiled = _Compiled()
+        self._init_transient()
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_compiled"] = None
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+    def _init_transient(self) -> None:
         self._compiled = _Compiled()
 
     def __repr__(self) -> str:
         return f"DensityMatrixBackend(device={self.device}, dtype={self.dtype}, noise={self.noise})"
 
     def _initial(self, circuit: Circuit, states: Any, normalize: bool) -> torch.Tensor:
+        self.check_circuit(circuit)
         n = circuit.n_qubits
         if n > self.max_qubits:
             raise ProblemTooLargeError(
@@ -203,8 +202,9 @@ class DensityMatrixBackend:
                     f"density matrices for {n} qubits must be (B, {d}, {d}), got "
                     f"{tuple(states.shape)}"
                 )
-            if states.dtype not in _COMPLEX:
+            if states.dtype not in COMPLEX_DTYPES:
                 raise DimensionError(f"states must be complex, got {states.dtype}")
+            check_norms(states.flatten(1), normalize=True)  # finite entries, not all zero
             tr = torch.diagonal(states, dim1=1, dim2=2).sum(-1).real
             if normalize:
                 return states / tr[:, None, None].to(states.dtype)
@@ -263,11 +263,3 @@ class DensityMatrixBackend:
         red = state.rho.permute(perm).reshape(rho.shape[0], 2**k, 2**k)
         obs = torch.as_tensor(np.array(ro.observable), dtype=red.dtype, device=red.device)
         return torch.einsum("bij,ji->b", red, obs).real
-
-    def probabilities(
-        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
-    ) -> torch.Tensor:
-        """Probabilities of label 1 (readout expectation mapped by its range)."""
-        e = self.expectation(circuit, params, states, normalize=normalize)
-        ro = circuit.readout
-        return (e - ro.low) / (ro.high - ro.low)

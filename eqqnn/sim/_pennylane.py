@@ -59,6 +59,7 @@ from eqqnn.circuits._native import (
     pauli_coefficients,
 )
 from eqqnn.errors import BackendError, InvalidParameterError
+from eqqnn.sim._backend import Backend, check_unitary, double_params, double_states
 
 __all__ = [
     "NativeRotation",
@@ -71,35 +72,6 @@ __all__ = [
 ]
 
 _TOL = 1e-12
-
-
-def check_unitary_circuit(circuit: Circuit, backend: str) -> None:
-    """Raise :class:`BackendError` for operations a pure-state backend cannot run."""
-    if not isinstance(circuit, Circuit):
-        raise InvalidParameterError(f"expected an eqqnn Circuit, got {type(circuit).__name__}")
-    for i, op in enumerate(circuit.operations):
-        if not isinstance(op, (ExpGate, FixedGate, Discard)):
-            label = getattr(op, "label", type(op).__name__)
-            raise BackendError(
-                f"{backend} runs unitary circuits only; operation {i} ({label!r}, "
-                f"{type(op).__name__}) is a channel: use a density-matrix backend"
-            )
-
-
-def _as_params(params: Any, circuit: Circuit) -> torch.Tensor:
-    from eqqnn.sim._statevector import check_params
-
-    params = check_params(params, circuit)
-    return params.to(dtype=torch.float64)
-
-
-def _as_states(states: Any, n_qubits: int, normalize: bool) -> torch.Tensor:
-    from eqqnn.sim._statevector import check_states
-
-    if isinstance(states, np.ndarray):
-        states = torch.from_numpy(states)
-    states = check_states(states, n_qubits, dtype=None, device=None, normalize=normalize)
-    return states.to(torch.complex128)
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,12 +111,12 @@ def pennylane_ops(circuit: Circuit, params: Any, *, generic: str = "matrix") -> 
     """
     import pennylane as qml
 
-    check_unitary_circuit(circuit, "PennyLane")
+    check_unitary(circuit, "PennyLane")
     if generic not in ("matrix", "special_unitary"):
         raise InvalidParameterError(
             f"generic must be 'matrix' or 'special_unitary', got {generic!r}"
         )
-    from eqqnn.sim._statevector import check_params
+    from eqqnn.sim._backend import check_params
 
     if not isinstance(params, torch.Tensor):
         params = torch.as_tensor(np.asarray(params, dtype=np.float64))
@@ -219,7 +191,7 @@ class _Entry:
     native: bool
 
 
-class PennyLaneBackend:
+class PennyLaneBackend(Backend):
     r"""Run circuits on a PennyLane device; same interface as the dense simulator.
 
     Parameters
@@ -249,6 +221,7 @@ class PennyLaneBackend:
     """
 
     name = "pennylane"
+    transient = ("_cache",)
 
     def __init__(
         self,
@@ -267,6 +240,9 @@ class PennyLaneBackend:
         self.diff_method = diff_method
         self.shots = None if shots is None else int(shots)
         self.device_kwargs = dict(device_kwargs)
+        self._init_transient()
+
+    def _init_transient(self) -> None:
         self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
@@ -275,15 +251,6 @@ class PennyLaneBackend:
             f"PennyLaneBackend(device={name!r}, diff_method={self.diff_method!r}, "
             f"shots={self.shots})"
         )
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_cache"] = None
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._cache = weakref.WeakKeyDictionary()
 
     @property
     def device_name(self) -> str:
@@ -319,7 +286,6 @@ class PennyLaneBackend:
             return entry
         import pennylane as qml
 
-        check_unitary_circuit(circuit, "PennyLaneBackend")
         n = circuit.n_qubits
         dev = self._make_device(n)
         diff_method = self._resolve_diff_method()
@@ -341,9 +307,9 @@ class PennyLaneBackend:
         self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
     ) -> torch.Tensor:
         r"""Readout expectations :math:`\langle O\rangle`, shape ``(B,)`` (float64)."""
-        check_unitary_circuit(circuit, "PennyLaneBackend")
-        states = _as_states(states, circuit.n_qubits, normalize)
-        params = _as_params(params, circuit)
+        self.check_circuit(circuit)
+        states = double_states(states, circuit.n_qubits, normalize)
+        params = double_params(params, circuit)
         entry = self._entry(circuit)
         out_device = states.device
         states = states.cpu()
@@ -360,14 +326,6 @@ class PennyLaneBackend:
         out = torch.as_tensor(out).reshape(-1).to(torch.float64)
         return out.to(out_device)
 
-    def probabilities(
-        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
-    ) -> torch.Tensor:
-        """Probabilities of label 1: the readout expectation mapped by its range."""
-        e = self.expectation(circuit, params, states, normalize=normalize)
-        ro = circuit.readout
-        return (e - ro.low) / (ro.high - ro.low)
-
 
 # ---------------------------------------------------------------------------------------
 # drawing
@@ -377,7 +335,7 @@ class PennyLaneBackend:
 def _drawing_qnode(circuit: Circuit) -> Any:
     import pennylane as qml
 
-    check_unitary_circuit(circuit, "PennyLane")
+    check_unitary(circuit, "PennyLane")
     dev = qml.device("default.qubit", wires=circuit.n_qubits)
 
     def qfunc(params: torch.Tensor) -> Any:
@@ -390,7 +348,7 @@ def _drawing_qnode(circuit: Circuit) -> Any:
 def _draw_params(circuit: Circuit, params: Any) -> torch.Tensor:
     if params is None:
         return torch.zeros(circuit.n_params, dtype=torch.float64)
-    return _as_params(params, circuit).detach()
+    return double_params(params, circuit).detach()
 
 
 def draw_pennylane(circuit: Circuit, params: Sequence[float] | Any = None, **kwargs: Any) -> str:

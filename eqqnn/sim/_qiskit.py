@@ -66,7 +66,7 @@ from eqqnn.circuits import Circuit, Discard, ExpGate, FixedGate
 from eqqnn.circuits._gates import CNOT
 from eqqnn.circuits._native import NativeRotation, native_decomposition
 from eqqnn.errors import BackendError, InvalidParameterError
-from eqqnn.sim._pennylane import _as_params, _as_states, check_unitary_circuit
+from eqqnn.sim._backend import Backend, check_unitary, double_params, double_states
 
 __all__ = ["QiskitBackend", "to_qasm3", "to_qiskit"]
 
@@ -120,7 +120,7 @@ def _build_body(circuit: Circuit, mode: str, theta: np.ndarray | None = None) ->
     from qiskit.circuit import ParameterVector
     from qiskit.circuit.library import UnitaryGate
 
-    check_unitary_circuit(circuit, "the Qiskit exporter")
+    check_unitary(circuit, "the Qiskit exporter")
     n = circuit.n_qubits
     qc = QuantumCircuit(n, name=circuit.name)
     pauli_only = mode == "rotations"
@@ -229,7 +229,7 @@ def to_qiskit(circuit: Circuit, params: Any = None, *, measure: bool = False) ->
     if params is None:
         body = _build_body(circuit, "symbolic")
     else:
-        theta = _as_params(params, circuit).detach().cpu().numpy()
+        theta = double_params(params, circuit).detach().cpu().numpy()
         body = _build_body(circuit, "bound", theta)
     qc = body.circuit
     ro = circuit.readout
@@ -306,7 +306,7 @@ class _QiskitExpectation(torch.autograd.Function):
         return grad.to(ctx.param_dtype), None, None, None
 
 
-class QiskitBackend:
+class QiskitBackend(Backend):
     r"""Run circuits with Qiskit; same interface as the dense simulator.
 
     Parameters
@@ -337,6 +337,7 @@ class QiskitBackend:
     """
 
     name = "qiskit"
+    transient = ("_templates",)
 
     def __init__(
         self,
@@ -366,19 +367,13 @@ class QiskitBackend:
         self.shots = None if shots is None else int(shots)
         self.seed = None if seed is None else int(seed)
         self.optimization_level = optimization_level
+        self._init_transient()
+
+    def _init_transient(self) -> None:
         self._templates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"QiskitBackend(backend={self.backend_name!r}, shots={self.shots}, seed={self.seed})"
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_templates"] = None
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._templates = weakref.WeakKeyDictionary()
 
     @property
     def backend_name(self) -> str:
@@ -401,23 +396,15 @@ class QiskitBackend:
 
         Differentiable in ``params`` by the parameter-shift rule when every gate is native.
         """
-        check_unitary_circuit(circuit, "QiskitBackend")
+        self.check_circuit(circuit)
         self._check_mode(circuit)
-        psi = _as_states(states, circuit.n_qubits, normalize)
-        theta = _as_params(params, circuit)
+        psi = double_states(states, circuit.n_qubits, normalize)
+        theta = double_params(params, circuit)
         out_device = psi.device
         arr = psi.detach().cpu().numpy()
         arr = arr / np.linalg.norm(arr, axis=1, keepdims=True)
         out = _QiskitExpectation.apply(theta, self, circuit, arr)
         return out.to(out_device)
-
-    def probabilities(
-        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
-    ) -> torch.Tensor:
-        """Probabilities of label 1: the readout expectation mapped by its range."""
-        e = self.expectation(circuit, params, states, normalize=normalize)
-        ro = circuit.readout
-        return (e - ro.low) / (ro.high - ro.low)
 
     def jacobian(
         self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
@@ -426,11 +413,11 @@ class QiskitBackend:
 
         Shape ``(B, n_params)``; native gates only (:class:`BackendError` otherwise).
         """
-        check_unitary_circuit(circuit, "QiskitBackend")
+        self.check_circuit(circuit)
         self._check_mode(circuit)
-        psi = _as_states(states, circuit.n_qubits, normalize).detach().cpu().numpy()
+        psi = double_states(states, circuit.n_qubits, normalize).detach().cpu().numpy()
         psi = psi / np.linalg.norm(psi, axis=1, keepdims=True)
-        theta = _as_params(params, circuit).detach().cpu().numpy()
+        theta = double_params(params, circuit).detach().cpu().numpy()
         return torch.as_tensor(self._jacobian(circuit, theta, psi))
 
     # -- internals --------------------------------------------------------------------

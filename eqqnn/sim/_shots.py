@@ -65,9 +65,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from eqqnn._input_kind import InputKind
 from eqqnn._validation import check_int
 from eqqnn.circuits import ChannelPool, Circuit, ExpGate, Readout
 from eqqnn.errors import BackendError, InvalidParameterError
+from eqqnn.sim._backend import Backend, check_params
 
 __all__ = ["MAX_SHIFT_FREQUENCIES", "ShiftRule", "ShotsBackend", "shift_rule"]
 
@@ -242,7 +244,7 @@ class _ShiftExpectation(torch.autograd.Function):
         return grad.to(dtype=params.dtype, device=params.device), None, None, None
 
 
-class ShotsBackend:
+class ShotsBackend(Backend):
     r"""Finite-shot estimates of a wrapped backend's readout, with parameter-shift gradients.
 
     Parameters
@@ -267,37 +269,46 @@ class ShotsBackend:
     """
 
     name = "shots"
+    transient = ("_untied",)
 
-    def __init__(self, backend: Any = None, shots: int | None = 1000, seed: int = 0) -> None:
+    def __init__(
+        self, backend: Backend | None = None, shots: int | None = 1000, seed: int = 0
+    ) -> None:
         if backend is None:
             from eqqnn.sim._statevector import StatevectorBackend
 
             backend = StatevectorBackend()
-        if not hasattr(backend, "expectation"):
+        if not isinstance(backend, Backend):
             raise InvalidParameterError(
-                f"backend must provide expectation(circuit, params, states), got {backend!r}"
+                f"backend must be an eqqnn.sim.Backend (subclass it to wrap your own "
+                f"simulator), got {backend!r}"
             )
         self.backend = backend
         self.shots = None if shots is None else check_int("shots", shots, minimum=1)
         self.seed = check_int("seed", seed, minimum=0)
         self._generator = torch.Generator().manual_seed(self.seed)
+        self._init_transient()
+
+    def _init_transient(self) -> None:
         self._untied: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @property
+    def input_kinds(self) -> tuple[InputKind, ...]:  # type: ignore[override]
+        """The wrapped backend's input forms (states pass through unchanged)."""
+        return self.backend.input_kinds
 
     def __repr__(self) -> str:
         return f"ShotsBackend({self.backend!r}, shots={self.shots}, seed={self.seed})"
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_untied"] = None
-        state["_generator"] = self._generator.get_state()
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_generator"] = self._generator.get_state()  # a Generator does not pickle
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        gen_state = state.pop("_generator")
-        self.__dict__.update(state)
-        self._generator = torch.Generator()
-        self._generator.set_state(gen_state)
-        self._untied = weakref.WeakKeyDictionary()
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        generator = torch.Generator()
+        generator.set_state(state.pop("_generator"))
+        super().__setstate__({**state, "_generator": generator})
 
     def reset(self, seed: int | None = None) -> None:
         """Restart the random stream (from ``seed``, default the constructor's)."""
@@ -383,13 +394,7 @@ class ShotsBackend:
         float64, differentiable (parameter shift).  ``states`` go to the wrapped backend
         as they are (with ``normalize=True`` when asked)."""
         untied = self._get_untied(circuit)
-        if not isinstance(params, torch.Tensor):
-            params = torch.as_tensor(params, dtype=torch.float64)
-        if params.shape != (circuit.n_params,):
-            raise InvalidParameterError(
-                f"{circuit.name} takes {circuit.n_params} parameters, got shape "
-                f"{tuple(params.shape)}"
-            )
+        params = check_params(params, circuit)
         if params.requires_grad and torch.is_grad_enabled() and untied.problems:
             raise BackendError(
                 "ShotsBackend differentiates by parameter shift, which this circuit does not "
@@ -399,11 +404,3 @@ class ShotsBackend:
         kwargs = {"normalize": True} if normalize else {}
         value = _ShiftExpectation.apply(params.to(torch.float64), self, untied, (states, kwargs))
         return value
-
-    def probabilities(
-        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
-    ) -> torch.Tensor:
-        """Estimated probabilities of label 1 (the estimate mapped by the readout range)."""
-        e = self.expectation(circuit, params, states, normalize=normalize)
-        ro = circuit.readout
-        return (e - ro.low) / (ro.high - ro.low)

@@ -30,70 +30,17 @@ import torch
 
 from eqqnn._validation import check_choice
 from eqqnn.circuits import Circuit
-from eqqnn.errors import BackendError, DimensionError, InvalidParameterError
+from eqqnn.errors import InvalidParameterError
+from eqqnn.sim._backend import (
+    COMPLEX_DTYPES,
+    Backend,
+    check_params,
+    check_states,
+    real_dtype_of,
+)
 from eqqnn.sim._kernels import CompiledCircuit, ExpStep, apply_matrix, expectation
 
-__all__ = ["StatevectorBackend", "check_states", "real_dtype_of"]
-
-_COMPLEX = (torch.complex64, torch.complex128)
-
-
-def real_dtype_of(dtype: torch.dtype) -> torch.dtype:
-    """float32 for complex64, float64 for complex128."""
-    return torch.float32 if dtype == torch.complex64 else torch.float64
-
-
-def check_states(
-    states: Any,
-    n_qubits: int,
-    *,
-    dtype: torch.dtype | None,
-    device: torch.device | None,
-    normalize: bool = False,
-) -> torch.Tensor:
-    """Validate a ``(B, 2^n)`` batch of state vectors (dtype, device, shape, norm)."""
-    if not isinstance(states, torch.Tensor):
-        raise DimensionError(f"states must be a torch.Tensor, got {type(states).__name__}")
-    if states.ndim == 1:
-        states = states[None]
-    dim = 2**n_qubits
-    if states.ndim != 2 or states.shape[1] != dim:
-        raise DimensionError(
-            f"states for {n_qubits} qubits must have shape (B, {dim}), got {tuple(states.shape)}"
-        )
-    if states.dtype not in _COMPLEX:
-        raise DimensionError(f"states must be complex64 or complex128, got {states.dtype}")
-    if dtype is not None and states.dtype != dtype:
-        raise DimensionError(f"this backend runs in {dtype}, got states of dtype {states.dtype}")
-    if device is not None and states.device != torch.device(device):
-        raise DimensionError(f"this backend runs on {device}, got states on {states.device}")
-    norms = torch.linalg.vector_norm(states.detach(), dim=1)
-    tol = 1e-4 if states.dtype == torch.complex64 else 1e-8
-    if normalize:
-        if bool((norms == 0).any()):
-            raise InvalidParameterError("cannot normalize a zero state vector")
-        return states / norms[:, None].to(states.dtype)
-    bad = torch.nonzero(torch.abs(norms - 1) > tol).flatten()
-    if len(bad):
-        i = int(bad[0])
-        raise InvalidParameterError(
-            f"state {i} has norm {float(norms[i]):.6g}, expected 1 (tolerance {tol:g}); "
-            "pass normalize=True to normalize inputs"
-        )
-    return states
-
-
-def check_params(params: torch.Tensor, circuit: Circuit) -> torch.Tensor:
-    """Validate the parameter vector (shape and finiteness)."""
-    if not isinstance(params, torch.Tensor):
-        params = torch.as_tensor(params, dtype=torch.float64)
-    if params.shape != (circuit.n_params,):
-        raise DimensionError(
-            f"{circuit.name} takes {circuit.n_params} parameters, got shape {tuple(params.shape)}"
-        )
-    if params.is_complex() or not bool(torch.isfinite(params.detach()).all()):
-        raise InvalidParameterError("parameters must be finite real numbers")
-    return params
+__all__ = ["StatevectorBackend", "check_params", "check_states", "real_dtype_of"]
 
 
 class _Compiled:
@@ -149,7 +96,7 @@ class _AdjointExpectation(torch.autograd.Function):
         return grad, None, None
 
 
-class StatevectorBackend:
+class StatevectorBackend(Backend):
     r"""Dense ``2^n`` statevector simulation in torch.
 
     Parameters
@@ -172,6 +119,7 @@ class StatevectorBackend:
     """
 
     name = "statevector"
+    transient = ("_compiled",)
 
     def __init__(
         self,
@@ -179,12 +127,15 @@ class StatevectorBackend:
         dtype: torch.dtype | None = None,
         gradient: str = "autograd",
     ) -> None:
-        if dtype is not None and dtype not in _COMPLEX:
+        if dtype is not None and dtype not in COMPLEX_DTYPES:
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
         self.device = None if device is None else torch.device(device)
         self.dtype = dtype
         self.gradient = check_choice("gradient", gradient, ("autograd", "adjoint"))
         self.chunk_bytes = 4 << 20
+        self._init_transient()
+
+    def _init_transient(self) -> None:
         self._compiled = _Compiled()
 
     def __repr__(self) -> str:
@@ -193,21 +144,8 @@ class StatevectorBackend:
             f"gradient={self.gradient!r})"
         )
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_compiled"] = None  # caches are rebuilt after unpickling
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._compiled = _Compiled()
-
     def _prepare(self, circuit: Circuit, params: Any, states: Any, normalize: bool) -> tuple:
-        if circuit.has_channels:
-            raise BackendError(
-                f"{circuit.name} contains non-unitary channels (ChannelPool); run it on "
-                "DensityMatrixBackend"
-            )
+        self.check_circuit(circuit)
         states = check_states(
             states, circuit.n_qubits, dtype=self.dtype, device=self.device, normalize=normalize
         )
@@ -242,11 +180,3 @@ class StatevectorBackend:
                 psi = _forward(cc, params, chunk)
                 outs.append(expectation(psi, cc.observable, cc.readout_wires, cc.n))
         return outs[0] if len(outs) == 1 else torch.cat(outs)
-
-    def probabilities(
-        self, circuit: Circuit, params: Any, states: Any, *, normalize: bool = False
-    ) -> torch.Tensor:
-        """Probabilities of label 1: the readout expectation mapped by its range."""
-        e = self.expectation(circuit, params, states, normalize=normalize)
-        ro = circuit.readout
-        return (e - ro.low) / (ro.high - ro.low)

@@ -29,8 +29,15 @@ from eqqnn.errors import (
     NotEquivariantError,
     ProblemTooLargeError,
 )
-from eqqnn.sim import StatevectorBackend, _sector_numba
-from eqqnn.sim._spin_sector import SpinSectorBackend, clear_sector_caches
+from eqqnn.sim import StatevectorBackend
+from eqqnn.sim._sector import (
+    SpinSectorBackend,
+    _numba_kernels,
+    _numba_path,
+    _states,
+    clear_sector_caches,
+)
+from eqqnn.sim._sector import _kernels as sector_kernels
 from eqqnn.symmetry import irrep_dimension, permutation_operator
 from eqqnn.symmetry._young import qubit_to_sector, sector_to_qubit
 
@@ -176,16 +183,14 @@ def test_torch_kernel_matches_default_kernel() -> None:
 @pytest.mark.parametrize("path", ["large-states", "threads"])
 def test_cpu_kernel_paths(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The complex one-pass kernel (large states) and the row-split threads agree."""
-    from eqqnn.sim import _spin_sector
-
     c = su2_qcnn(9, conv_block=3, readout=ReadoutKind.HEISENBERG)
     theta = _params(c, 4)
     psi = _qubit_states(9, 2, 4)
     ref = _value_and_grad(SpinSectorBackend(kernel="torch"), c, theta, psi)
     if path == "large-states":
-        monkeypatch.setattr(_spin_sector, "_SMALL_STATE_BYTES", 0)
+        monkeypatch.setattr(sector_kernels, "_SMALL_STATE_BYTES", 0)
     else:
-        monkeypatch.setattr(_spin_sector, "_PARALLEL_MIN_ENTRIES", 0)
+        monkeypatch.setattr(sector_kernels, "_PARALLEL_MIN_ENTRIES", 0)
         monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
     got = _value_and_grad(SpinSectorBackend(kernel="scipy"), c, theta, psi)
     np.testing.assert_allclose(got[0], ref[0], atol=1e-12)
@@ -209,7 +214,7 @@ NUMBA_CASES = [(8, "swap"), (9, "block3"), (8, "block4"), (10, "measure-heis")]
 NUMBA_CASES += [(8, "unshared"), (7, "heis-unshared-b3"), (8, "two-layers")]
 
 
-@pytest.mark.skipif(not _sector_numba.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _numba_kernels.AVAILABLE, reason="numba is not installed")
 class TestNumbaKernel:
     """The numba one-pass kernels against the torch kernels (values and adjoint gradients)."""
 
@@ -230,19 +235,17 @@ class TestNumbaKernel:
     def test_distant_gates(self, plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
         """Distant pairs and 3-/4-wire gates, applied directly or conjugated from
         neighbouring wires, with relabelling runs fused or not: all agree with dense."""
-        from eqqnn.sim import _spin_sector
-
         if plan == "direct":
-            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 1e9)
-            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", 1e6)
+            monkeypatch.setattr(sector_kernels, "_MAX_DIRECT_FILL", 1e9)
+            monkeypatch.setattr(sector_kernels, "_PASS_OVERHEAD_SMALL", 1e6)
         elif plan == "conjugated":
-            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
+            monkeypatch.setattr(sector_kernels, "_MAX_DIRECT_FILL", 0.0)
         elif plan == "fused":
-            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
-            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", 1e6)
+            monkeypatch.setattr(sector_kernels, "_MAX_DIRECT_FILL", 0.0)
+            monkeypatch.setattr(sector_kernels, "_PASS_OVERHEAD_SMALL", 1e6)
         elif plan == "unfused":
-            monkeypatch.setattr(_spin_sector, "_MAX_DIRECT_FILL", 0.0)
-            monkeypatch.setattr(_spin_sector, "_PASS_OVERHEAD_SMALL", -1e6)
+            monkeypatch.setattr(sector_kernels, "_MAX_DIRECT_FILL", 0.0)
+            monkeypatch.setattr(sector_kernels, "_PASS_OVERHEAD_SMALL", -1e6)
         clear_sector_caches()
         c = _distant_circuit()
         theta = _params(c, 7)
@@ -293,45 +296,43 @@ class TestNumbaKernel:
 
         tol = 1e-4 if real == np.float32 else 1e-12
         x = crandn(d, width)
-        planar = _sector_numba.to_planar(x)
+        planar = _numba_kernels.to_planar(x)
         assert planar.dtype == real and planar.shape == (d, 2 * width)
-        np.testing.assert_array_equal(_sector_numba.from_planar(planar), x)
+        np.testing.assert_array_equal(_numba_kernels.from_planar(planar), x)
 
         coef = crandn(nb)
         y = np.empty_like(planar)
-        _sector_numba.gate_pass(indptr, indices, basis, coef, planar, y, 4)
-        np.testing.assert_allclose(_sector_numba.from_planar(y), dense(coef) @ x, atol=tol)
+        _numba_kernels.gate_pass(indptr, indices, basis, coef, planar, y, 4)
+        np.testing.assert_allclose(_numba_kernels.from_planar(y), dense(coef) @ x, atol=tol)
 
         perm = np.empty_like(planar)
-        _sector_numba.perm_pass(indptr, indices, basis[0], planar, perm, 4)
+        _numba_kernels.perm_pass(indptr, indices, basis[0], planar, perm, 4)
         np.testing.assert_allclose(
-            _sector_numba.from_planar(perm), dense(np.eye(nb)[0]) @ x, atol=tol
+            _numba_kernels.from_planar(perm), dense(np.eye(nb)[0]) @ x, atol=tol
         )
 
         psi, mu = crandn(d, width), crandn(d, width)
-        w = np.concatenate([_sector_numba.to_planar(psi), _sector_numba.to_planar(mu)], axis=1)
+        w = np.concatenate([_numba_kernels.to_planar(psi), _numba_kernels.to_planar(mu)], axis=1)
         out = np.empty_like(w)
         xcoef = crandn(m, nb)
         acc = np.zeros((4, m, width), dtype=np.complex128)
-        kernel = _sector_numba.adjoint_pass1 if m == 1 else _sector_numba.adjoint_pass
+        kernel = _numba_kernels.adjoint_pass1 if m == 1 else _numba_kernels.adjoint_pass
         kernel(indptr, indices, basis, coef, xcoef, w, out, acc, 4)
         mat = dense(coef)
         np.testing.assert_allclose(
-            _sector_numba.from_planar(out[:, : 2 * width]), mat @ psi, atol=tol
+            _numba_kernels.from_planar(out[:, : 2 * width]), mat @ psi, atol=tol
         )
         np.testing.assert_allclose(
-            _sector_numba.from_planar(out[:, 2 * width :]), mat @ mu, atol=tol
+            _numba_kernels.from_planar(out[:, 2 * width :]), mat @ mu, atol=tol
         )
         want = [np.sum(mu.conj() * (dense(xcoef[a]) @ psi), axis=0) for a in range(m)]
         np.testing.assert_allclose(acc.sum(axis=0), np.array(want), atol=10 * tol)
 
     def test_auto_selects_numba(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from eqqnn.sim import _spin_sector
-
         calls = []
-        original = _spin_sector._NumbaExpectation.apply
+        original = _numba_path._NumbaExpectation.apply
         monkeypatch.setattr(
-            _spin_sector._NumbaExpectation,
+            _numba_path._NumbaExpectation,
             "apply",
             lambda *a: calls.append(1) or original(*a),
         )
@@ -353,8 +354,8 @@ class TestKernelOption:
 
     def test_numba_missing(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without numba: kernel='numba' is refused by name, 'auto' falls back to SciPy."""
-        monkeypatch.setattr(_sector_numba, "AVAILABLE", False)
-        monkeypatch.setattr(_sector_numba, "IMPORT_ERROR", "No module named 'numba'")
+        monkeypatch.setattr(_numba_kernels, "AVAILABLE", False)
+        monkeypatch.setattr(_numba_kernels, "IMPORT_ERROR", "No module named 'numba'")
         with pytest.raises(InvalidParameterError, match=r"kernel='numba' needs numba.*No module"):
             SpinSectorBackend(kernel="numba")
         c = su2_qcnn(8)
@@ -578,7 +579,7 @@ class TestErrors:
         with pytest.raises(InvalidParameterError, match="dtype"):
             SpinSectorBackend(dtype=torch.float64)
         with pytest.raises(ProblemTooLargeError, match="sector"):
-            SpinSectorBackend()._from_qubits(28, torch.zeros(1, 1), None)
+            _states._from_qubits(_states._Options(None, None, None), 28, torch.zeros(1, 1), None)
 
 
 def test_relabelling_lowers_the_cost() -> None:

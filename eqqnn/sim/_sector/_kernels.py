@@ -1,0 +1,466 @@
+r"""Sector kernels: the sparse operators of the adjacent transpositions of one sector.
+
+:class:`_SectorKernel` holds, for one ``(n, J)``, device and dtype, the Young-orthogonal
+tables of :math:`D_J(s_k)` and applies them (torch ``index_select`` and in-place
+arithmetic, or SciPy's CSR kernel split over a thread pool), and builds the
+:class:`_CsrOp` passes of the numba path: runs of relabelling transpositions fused into
+sparse products and gate plans (direct or conjugated from neighbouring wires), chosen by
+a cost model of rows read per pass.  Kernels are cached per sector by :func:`_kernel`
+(at most :data:`KERNEL_CACHE_SIZE`) and released by :func:`clear_sector_caches`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from eqqnn.sim._backend import real_dtype_of
+from eqqnn.sim._sector._algebra import _Algebra
+from eqqnn.sim._sector._compile import _GateStep
+from eqqnn.sim._sector._reduce import _axpby
+from eqqnn.symmetry._young import young_orthogonal_form
+
+try:  # one-pass CSR kernel (stable C entry point of scipy.sparse for 15+ years)
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - fall back to torch kernels
+    _csr_matvecs = None
+
+#: Sector kernels (index tables of the adjacent transpositions) kept in memory; about
+#: 24 bytes per tableau and adjacent transposition (1.2 GB for J = 0 at n = 28).
+KERNEL_CACHE_SIZE = 64
+
+#: Entries below which the CPU kernel runs single-threaded.
+_PARALLEL_MIN_ENTRIES = 1 << 18
+
+#: States up to this size (bytes) are small enough for cache: a gate ``ce + ct s_k`` is
+#: then a real-valued transposition plus an in-cache combination (less arithmetic), and
+#: a large one a single complex pass (less memory traffic).  The numba path reads it
+#: here too (:func:`eqqnn.sim._sector._numba_path._is_large`): one knob for both.
+_SMALL_STATE_BYTES = 1 << 22
+
+#: Cost model of one numba pass, in rows read per output row: ``nnz/d + overhead``, the
+#: overhead (writing the output row, the call) measured larger when the state does not
+#: fit in cache.  Fusing adjacent transpositions into one sparse product, or applying a
+#: distant gate directly instead of conjugating it, is chosen when this cost is lower.
+_PASS_OVERHEAD_SMALL = 0.5
+_PASS_OVERHEAD_LARGE = 4.0
+
+#: A distant gate is applied directly (one CSR matrix) only while every permutation of
+#: its basis has at most this many stored entries per row; beyond, it is conjugated.
+_MAX_DIRECT_FILL = 32.0
+
+#: Fused runs of transpositions stop at this many stored entries per row (memory: the
+#: operators are cached per sector, 8 bytes and more per entry).
+_MAX_FUSED_FILL = 6.0
+_MAX_FUSED_FILL_LARGE = 4.0
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
+        return _POOL
+
+
+@dataclass(frozen=True, eq=False)
+class _CsrOp:
+    r"""A sparse operator :math:`\sum_\pi c_\pi V_\pi` on one CSR pattern (numba kernels).
+
+    ``basis[π]`` holds the entries of :math:`D_J(\pi)` on the union pattern of the
+    permutations of one gate (one row for a pure permutation).
+    """
+
+    indptr: np.ndarray  # (d + 1,) int32 / int64
+    indices: np.ndarray  # (nnz,)
+    basis: np.ndarray  # (nb, nnz), the real dtype of the state
+
+    @property
+    def fill(self) -> float:
+        """Stored entries per row."""
+        return self.indices.shape[0] / max(1, self.indptr.shape[0] - 1)
+
+
+def _fill(mat: sp.spmatrix) -> float:
+    return mat.nnz / max(1, mat.shape[0])
+
+
+def _canonical(m: sp.spmatrix) -> sp.csr_matrix:
+    m = sp.csr_matrix(m)
+    m.eliminate_zeros()
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
+
+
+def _csr_op(mats: Sequence[sp.spmatrix], real: type) -> _CsrOp:
+    """Union pattern of ``mats`` (square, one shape) and their entries on it."""
+    d = mats[0].shape[0]
+    clean = [_canonical(m) for m in mats]
+    if len(clean) == 1:
+        union = clean[0]
+    else:  # sum of magnitudes: no cancellation, so the pattern is the union
+        union = clean[0].copy()
+        union.data = np.abs(union.data)
+        for m in clean[1:]:
+            union = union + abs(m)
+        union = _canonical(union)
+    nnz = union.nnz
+    index = np.int32 if nnz < 2**31 - 1 else np.int64
+    indptr = union.indptr.astype(index)
+    indices = union.indices.astype(index)
+    basis = np.zeros((len(mats), nnz), dtype=real)
+    if len(clean) == 1:
+        basis[0] = union.data
+    else:
+        rows = np.repeat(np.arange(d, dtype=np.int64), np.diff(union.indptr))
+        keys = rows * d + union.indices  # sorted: canonical CSR is row-major ordered
+        for i, m in enumerate(clean):
+            mrows = np.repeat(np.arange(d, dtype=np.int64), np.diff(m.indptr))
+            basis[i, np.searchsorted(keys, mrows * d + m.indices)] = m.data
+    return _CsrOp(indptr, indices, basis)
+
+
+def _gather_moves(positions: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Adjacent transpositions (applied in order) bringing sorted ``positions`` next to the
+    first one, order kept, and the positions they end at."""
+    cur = list(positions)
+    moves: list[int] = []
+    for i in range(1, len(cur)):
+        while cur[i] > cur[0] + i:
+            moves.append(cur[i] - 1)
+            cur[i] -= 1
+    return tuple(moves), tuple(cur)
+
+
+class _SectorKernel:
+    r"""Gathers of :math:`D_J(s_k)` for one ``(n, J)``, device and dtype (cached per k)."""
+
+    def __init__(self, n: int, two_j: int, device: torch.device, dtype: torch.dtype) -> None:
+        self.n = n
+        self.two_j = two_j
+        self.device = device
+        self.dtype = dtype
+        self.real = real_dtype_of(dtype)
+        self.form = young_orthogonal_form(n, two_j / 2)
+        self.dim = self.form.dim
+        self._torch: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._numpy: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._indptr: np.ndarray | None = None
+        self._local = threading.local()  # per-thread buffer of CSR values
+        self._lock = threading.Lock()
+        self._ops: dict[tuple, Any] = {}  # numba operators and plans
+        self._ops_lock = threading.RLock()
+
+    # ------------------------------------------------------------------ numba operators
+    def _real_np(self) -> type:
+        return np.float32 if self.real == torch.float32 else np.float64
+
+    def _s(self, k: int) -> sp.csr_matrix:
+        return self.form.transposition_matrix(k, cache=False)
+
+    def _transposition(self, p: int, q: int, cap: float | None) -> sp.csr_matrix | None:
+        """:math:`D(\tau_{pq})` by conjugation, ``None`` once it exceeds ``cap`` per row."""
+        mat = self._s(q - 1)
+        for k in range(q - 2, p - 1, -1):
+            s_k = self._s(k)
+            mat = sp.csr_matrix(s_k @ mat @ s_k)
+            mat.eliminate_zeros()
+            if cap is not None and _fill(mat) > cap:
+                return None
+        return mat
+
+    def _gate_op(self, alg: _Algebra, pos: Sequence[int], cap: float | None) -> _CsrOp | None:
+        """One operator for every basis permutation of a gate on ``pos`` (``None`` if some
+        permutation exceeds ``cap`` entries per row)."""
+        mats: list[sp.csr_matrix | None] = [None] * alg.size
+        taus: dict[int, sp.csr_matrix | None] = {}
+        ident = sp.identity(self.dim, format="csr", dtype=np.float64)
+
+        def rec(node: int, mat: sp.csr_matrix) -> bool:
+            if alg.slot[node] >= 0:
+                mats[alg.slot[node]] = mat
+            for child in alg.children[node]:
+                i = alg.generator[child]
+                if i not in taus:
+                    taus[i] = self._transposition(pos[i], pos[i + 1], cap)
+                tau = taus[i]
+                if tau is None:
+                    return False
+                prod = sp.csr_matrix(tau @ mat)
+                prod.eliminate_zeros()
+                if cap is not None and _fill(prod) > cap:
+                    return False
+                if not rec(child, prod):
+                    return False
+            return True
+
+        if not rec(0, ident):
+            return None
+        return _csr_op(mats, self._real_np())  # type: ignore[arg-type]
+
+    def word_ops(self, word: Sequence[int], large: bool) -> tuple[_CsrOp, ...]:
+        r"""Passes applying :math:`s_{k_r}\cdots s_{k_1}` (``word`` in order of application):
+        runs of adjacent transpositions fused into one sparse product while that costs less
+        than their separate passes (:data:`_PASS_OVERHEAD_SMALL` / ``_LARGE``)."""
+        word = tuple(word)
+        key = ("word", word, large)
+        with self._ops_lock:
+            ops = self._ops.get(key)
+            if ops is not None:
+                return ops
+            over = _PASS_OVERHEAD_LARGE if large else _PASS_OVERHEAD_SMALL
+            cap = _MAX_FUSED_FILL_LARGE if large else _MAX_FUSED_FILL
+            runs: list[tuple[sp.csr_matrix, int]] = []  # (product, k if a single s_k else -1)
+            cur: sp.csr_matrix | None = None
+            first = -1
+            separate = 0.0
+            for k in word:
+                s_k = self._s(k)
+                if cur is None:
+                    cur, first, separate = s_k, k, _fill(s_k) + over
+                    continue
+                trial = sp.csr_matrix(s_k @ cur)
+                trial.eliminate_zeros()
+                both = separate + _fill(s_k) + over
+                if _fill(trial) + over <= both and _fill(trial) <= cap:
+                    cur, first, separate = trial, -1, both
+                else:
+                    runs.append((cur, first))
+                    cur, first, separate = s_k, k, _fill(s_k) + over
+                del trial
+            if cur is not None:
+                runs.append((cur, first))
+            ops = tuple(self._single(m, k) for m, k in runs)
+            self._ops[key] = ops
+            return ops
+
+    def _single(self, mat: sp.csr_matrix, k: int) -> _CsrOp:
+        """The operator of a fused run; one transposition's (``k >= 0``) is shared."""
+        if k < 0:
+            return _csr_op([mat], self._real_np())
+        op = self._ops.get(("s", k))
+        if op is None:
+            op = self._ops[("s", k)] = _csr_op([mat], self._real_np())
+        return op
+
+    def gate_plan(
+        self, step: _GateStep, large: bool
+    ) -> tuple[tuple[_CsrOp, ...], _CsrOp, tuple[_CsrOp, ...]]:
+        r"""``(pre, gate, post)``: the gate is ``post · gate · pre`` (``pre``/``post``
+        relabel its wires next to each other and back, empty for a direct operator)."""
+        pos, alg = step.positions, step.algebra
+        key = ("gate", pos, alg.k, large)
+        with self._ops_lock:
+            plan = self._ops.get(key)
+            if plan is not None:
+                return plan
+            moves, target = _gather_moves(pos)
+            if not moves:
+                op = self._gate_op(alg, pos, None)
+                assert op is not None
+                plan = ((), op, ())
+            else:
+                over = _PASS_OVERHEAD_LARGE if large else _PASS_OVERHEAD_SMALL
+                pre = self.word_ops(moves, large)
+                post = self.word_ops(moves[::-1], large)
+                inner = self._gate_op(alg, target, None)
+                assert inner is not None
+                chain = sum(o.fill + over for o in (*pre, inner, *post))
+                # build the direct operator only while it can still be the cheaper one
+                cap = min(_MAX_DIRECT_FILL, chain - over)
+                direct = self._gate_op(alg, pos, cap) if cap > 0 else None
+                if direct is not None and direct.fill + over <= chain:
+                    plan = ((), direct, ())
+                else:
+                    plan = (pre, inner, post)
+            self._ops[key] = plan
+            return plan
+
+    # ------------------------------------------------------------------ tables
+    def torch_tables(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``diag`` (d, 1) real, ``partner`` (d,) int64, ``off`` (d, 1) real on the device."""
+        with self._lock:
+            tab = self._torch.get(k)
+            if tab is None:
+                diag, partner, off = self.form.adjacent_transposition(k, cache=False)
+                tab = (
+                    torch.from_numpy(np.array(diag)).to(self.device, self.real)[:, None],
+                    torch.from_numpy(np.array(partner)).to(self.device),
+                    torch.from_numpy(np.array(off)).to(self.device, self.real)[:, None],
+                )
+                self._torch[k] = tab
+            return tab
+
+    def numpy_tables(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Real CSR values ``[diag_t, off_t]`` interleaved ``(2d,)`` (the state's precision)
+        and CSR column indices ``[t, partner_t]`` interleaved ``(2d,)``."""
+        with self._lock:
+            tab = self._numpy.get(k)
+            if tab is None:
+                diag, partner, off = self.form.adjacent_transposition(k, cache=False)
+                real = np.float32 if self.real == torch.float32 else np.float64
+                index = np.int32 if 2 * self.dim < 2**31 else np.int64
+                cols = np.empty((self.dim, 2), dtype=index)
+                cols[:, 0] = np.arange(self.dim, dtype=index)
+                cols[:, 1] = partner
+                values = np.empty((self.dim, 2), dtype=real)
+                values[:, 0] = diag
+                values[:, 1] = off
+                tab = (values.reshape(-1), cols.reshape(-1))
+                self._numpy[k] = tab
+                if self._indptr is None:
+                    self._indptr = np.arange(0, 2 * self.dim + 1, 2, dtype=index)
+            return tab
+
+    # ------------------------------------------------------------------ in place (no autograd)
+    def apply(
+        self,
+        k: int,
+        ce: complex,
+        ct: complex,
+        src: torch.Tensor,
+        dst: torch.Tensor,
+        use_scipy: bool,
+    ) -> None:
+        r"""``dst = (ce + ct D(s_k)) src`` for ``(d, R)`` tensors (``dst`` is not ``src``)."""
+        if use_scipy:
+            self._apply_scipy(k, ce, ct, src, dst)
+            return
+        diag, partner, off = self.torch_tables(k)
+        torch.index_select(src, 0, partner, out=dst)
+        dst.mul_(off * ct)
+        dst.addcmul_(diag * ct + ce, src)
+
+    def _apply_scipy(self, k: int, ce: complex, ct: complex, src: Any, dst: Any) -> None:
+        r"""CSR kernels (two entries per row).  A pure transposition runs on the real view
+        ``(d, 2R)`` with precomputed real values (half the arithmetic of complex rows);
+        a gate ``ce + ct s_k`` on a small state does the same and combines in cache; a
+        large state takes one complex pass with per-row values ``ce + ct diag``, ``ct off``.
+        """
+        values, cols = self.numpy_tables(k)
+        x = src.numpy()
+        y = dst.numpy()
+        d, r = x.shape
+        pure = ce == 0 and ct == 1
+        if pure or x.nbytes <= _SMALL_STATE_BYTES:
+            real = values.dtype
+            xr = x.view(real).reshape(-1)
+            yr = y.view(real).reshape(d, 2 * r)
+            self._parallel(d, r, lambda lo, hi: self._real_rows(lo, hi, values, cols, xr, yr))
+            if not pure:
+                _axpby(y, ct, x, ce)
+            return
+        cdtype = x.dtype
+        data = getattr(self._local, "data", None)
+        if data is None or data.dtype != cdtype:
+            data = self._local.data = np.empty((d, 2), dtype=cdtype)
+        ce_s, ct_s = cdtype.type(ce), cdtype.type(ct)
+        xflat = x.reshape(-1)
+        diag, off = values[0::2], values[1::2]
+
+        def work(lo: int, hi: int) -> None:
+            block = data[lo:hi]
+            np.multiply(diag[lo:hi], ct_s, out=block[:, 0])
+            block[:, 0] += ce_s
+            np.multiply(off[lo:hi], ct_s, out=block[:, 1])
+            out = y[lo:hi]
+            out.fill(0)
+            _csr_matvecs(
+                hi - lo,
+                d,
+                r,
+                self._indptr[: hi - lo + 1],
+                cols[2 * lo : 2 * hi],
+                block.reshape(-1),
+                xflat,
+                out.reshape(-1),
+            )
+
+        self._parallel(d, r, work)
+
+    def _real_rows(
+        self,
+        lo: int,
+        hi: int,
+        values: np.ndarray,
+        cols: np.ndarray,
+        xr: np.ndarray,
+        yr: np.ndarray,
+    ) -> None:
+        out = yr[lo:hi]
+        out.fill(0)
+        _csr_matvecs(
+            hi - lo,
+            self.dim,
+            yr.shape[1],
+            self._indptr[: hi - lo + 1],
+            cols[2 * lo : 2 * hi],
+            values[2 * lo : 2 * hi],
+            xr,
+            out.reshape(-1),
+        )
+
+    @staticmethod
+    def _parallel(d: int, r: int, work: Callable[[int, int], None]) -> None:
+        threads = torch.get_num_threads()
+        if threads <= 1 or d * r < _PARALLEL_MIN_ENTRIES:
+            work(0, d)
+            return
+        bounds = np.linspace(0, d, threads + 1).astype(int)
+        futures = [
+            _thread_pool().submit(work, int(lo), int(hi))
+            for lo, hi in itertools.pairwise(bounds)
+            if hi > lo
+        ]
+        for f in futures:
+            f.result()
+
+    # ------------------------------------------------------------------ functional (autograd)
+    def apply_functional(
+        self, k: int, ce: torch.Tensor | complex, ct: torch.Tensor | complex, v: torch.Tensor
+    ) -> torch.Tensor:
+        """Out-of-place, differentiable ``(ce + ct D(s_k)) v``."""
+        diag, partner, off = self.torch_tables(k)
+        return (diag * ct + ce) * v + (off * ct) * v.index_select(0, partner)
+
+
+_KERNELS: dict[tuple, _SectorKernel] = {}
+_KERNELS_LOCK = threading.Lock()
+
+
+def _kernel(n: int, two_j: int, device: torch.device, dtype: torch.dtype) -> _SectorKernel:
+    key = (n, two_j, str(device), dtype)
+    with _KERNELS_LOCK:
+        kern = _KERNELS.pop(key, None)
+        if kern is None:
+            kern = _SectorKernel(n, two_j, device, dtype)
+        _KERNELS[key] = kern  # most recently used last
+        while len(_KERNELS) > KERNEL_CACHE_SIZE:
+            _KERNELS.pop(next(iter(_KERNELS)))
+        return kern
+
+
+def clear_sector_caches() -> None:
+    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28).
+
+    Examples
+    --------
+    >>> clear_sector_caches()
+    """
+    with _KERNELS_LOCK:
+        _KERNELS.clear()
+    young_orthogonal_form.cache_clear()  # type: ignore[attr-defined]

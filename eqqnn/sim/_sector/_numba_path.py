@@ -1,0 +1,221 @@
+r"""Simulate and differentiate on the numba kernels (the default CPU adjoint path).
+
+:class:`_NumbaRun` moves one sector's *planar* state between ping-pong buffers through
+the :class:`~eqqnn.sim._sector._kernels._CsrOp` passes that its sector kernel plans
+(:mod:`eqqnn.sim._sector._numba_kernels`: one pass per gate, per fused relabelling run,
+and per conjugating run where a distant gate is not applied directly);
+:func:`_numba_forward` runs a program, and :class:`_NumbaExpectation` is the autograd
+function whose backward makes one adjoint pass per gate (the undo and the gradient
+overlaps in the same sweep).  :data:`NUMBA_STATS`, when set to a list, counts the passes
+and the bytes they move (benchmarks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import torch
+
+from eqqnn.sim._sector import _kernels
+from eqqnn.sim._sector import _numba_kernels as _nb
+from eqqnn.sim._sector._compile import _Program, _Relabel
+from eqqnn.sim._sector._kernels import _CsrOp, _SectorKernel
+from eqqnn.sim._sector._reduce import _planar_row_values
+from eqqnn.sim._sector._states import _Sector
+
+#: Entries of a state below which a numba call runs as one block (one thread).
+_NUMBA_SERIAL_ENTRIES = 1 << 15
+
+#: ``[passes, bytes read + written]`` of the numba kernels when set to a list (benchmark).
+NUMBA_STATS: list[int] | None = None
+
+
+class _NumbaRun:
+    """Ping-pong buffers and the kernel calls of one sector on the numba path.
+
+    ``cur`` is a *planar* real array (:func:`eqqnn.sim._sector._numba_kernels.to_planar`):
+    ``(d, 2R)`` for a state of ``R`` complex columns, ``(d, 4R)`` for ``W = [ψ | μ]``.
+    """
+
+    def __init__(self, kern: _SectorKernel, data: np.ndarray, large: bool) -> None:
+        self.kern = kern
+        self.large = large
+        self.cur = data  # planar; the input is never written
+        self.spare: list[np.ndarray] = []
+        d, width = data.shape
+        complex_entries = d * width // 2
+        self.chunks = 1 if complex_entries < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
+
+    def _next(self) -> np.ndarray:
+        return self.spare.pop() if self.spare else np.empty_like(self.cur)
+
+    def _advance(self, out: np.ndarray, owned: bool) -> None:
+        if owned:
+            self.spare.append(self.cur)
+        self.cur = out
+
+    def perms(self, ops: Iterable[_CsrOp], owned: bool = True) -> bool:
+        """Apply pure permutations in order (rows of the real array).  Returns whether
+        ``cur`` is owned."""
+        for op in ops:
+            out = self._next()
+            _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
+            _count(op, self.cur)
+            self._advance(out, owned)
+            owned = True
+        return owned
+
+    def _complex(self, coef: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(coef, dtype=np.result_type(self.cur.dtype, np.complex64))
+
+    def gate(self, op: _CsrOp, coef: np.ndarray, owned: bool) -> np.ndarray:
+        out = self._next()
+        _nb.gate_pass(
+            op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
+        )
+        _count(op, self.cur)
+        self._advance(out, owned)
+        return out
+
+    def adjoint(self, op: _CsrOp, dcoef: np.ndarray, xcoef: np.ndarray) -> np.ndarray:
+        """``W <- Σ d_π D(π) W``; returns ``(m,)`` complex128 :math:`<μ|X_a|ψ>`."""
+        out = self._next()
+        quarter = self.cur.shape[1] // 4
+        m = xcoef.shape[0]
+        acc = np.zeros((self.chunks, m, quarter), dtype=np.complex128)
+        kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
+        kernel(
+            op.indptr,
+            op.indices,
+            op.basis,
+            self._complex(dcoef),
+            self._complex(xcoef),
+            self.cur,
+            out,
+            acc,
+            self.chunks,
+        )
+        _count(op, self.cur)
+        self._advance(out, True)
+        return acc.sum(axis=(0, 2))
+
+
+def _count(op: _CsrOp, x: np.ndarray) -> None:
+    if NUMBA_STATS is not None:
+        NUMBA_STATS[0] += 1
+        NUMBA_STATS[1] += int(x.nbytes * (op.fill + 1))
+
+
+def _is_large(data: torch.Tensor) -> bool:
+    return data.numel() * data.element_size() > _kernels._SMALL_STATE_BYTES
+
+
+def _numba_forward(
+    prog: _Program,
+    sectors: list[_Sector],
+    params: torch.Tensor,
+    coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+) -> tuple[list[_NumbaRun], list[bool]]:
+    """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call.
+
+    ``coefs`` (if given) receives :meth:`_GateStep.coefficients` of every gate step, by
+    index in ``prog.steps``, for the backward sweep."""
+    _nb.set_threads(torch.get_num_threads())
+    theta = params.detach().to("cpu", torch.float64)
+    runs = [_NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data)) for s in sectors]
+    owned = [True] * len(sectors)  # the planar copies
+    for i, step in enumerate(prog.steps):
+        if isinstance(step, _Relabel):
+            for j, run in enumerate(runs):
+                ops = run.kern.word_ops(step.ks, run.large)
+                owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
+            continue
+        coef = step.coefficients(theta)
+        if coefs is not None:
+            coefs[i] = coef
+        c = coef[0]
+        for j, run in enumerate(runs):
+            pre, op, post = run.kern.gate_plan(step, run.large)
+            owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
+            run.gate(op, c, owned[j])
+            owned[j] = run.perms(post)
+    return runs, owned
+
+
+class _NumbaExpectation(torch.autograd.Function):
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, params: torch.Tensor, prog: _Program, sectors: list[_Sector], batch: int
+    ) -> torch.Tensor:
+        coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        with torch.no_grad():
+            runs, _ = _numba_forward(prog, sectors, params, coefs)
+            c = prog.readout.constant
+            assert c is not None
+            value = None
+            lams = []
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(prog.readout, run.large)
+                psi = run.cur
+                ro = _NumbaRun(run.kern, psi, run.large)  # λ = O ψ in a fresh buffer
+                ro.gate(op, c, ro.perms(pre, False) if pre else False)
+                ro.perms(post)
+                lam = ro.cur
+                lams.append(lam)
+                part = _planar_row_values(psi, lam, batch)
+                value = part if value is None else value + part
+        assert value is not None
+        ctx.prog, ctx.sectors, ctx.batch = prog, sectors, batch
+        ctx.states = [run.cur for run in runs]
+        ctx.lams = lams
+        ctx.params_meta = (params.dtype, params.device)
+        ctx.theta = params.detach().to("cpu", torch.float64)
+        ctx.coefs = coefs
+        return value.to(params.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> Any:  # type: ignore[override]
+        prog: _Program = ctx.prog
+        theta = ctx.theta
+        batch = ctx.batch
+        _nb.set_threads(torch.get_num_threads())
+        grad = np.zeros(theta.shape[0], dtype=np.float64)
+        g = grad_out.detach().to("cpu", torch.float64).numpy()
+        runs = []
+        for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
+            d, r2 = psi.shape  # planar: [re | im] of r2 / 2 columns
+            w = np.empty((d, 2 * r2), dtype=psi.dtype)  # [ψ | μ], μ = g ⊙ λ
+            w[:, :r2] = psi
+            np.multiply(
+                lam.reshape(d, 2, batch, -1),
+                g.astype(psi.dtype).reshape(1, 1, batch, 1),
+                out=w[:, r2:].reshape(d, 2, batch, -1),
+            )
+            run = _NumbaRun(
+                sec.kernel, w, _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES
+            )
+            runs.append(run)
+        ctx.states = ctx.lams = None  # release the forward buffers
+        coefs = ctx.coefs
+        for i in range(len(prog.steps) - 1, -1, -1):
+            step = prog.steps[i]
+            if isinstance(step, _Relabel):
+                word = step.ks[::-1]
+                for run in runs:
+                    run.perms(run.kern.word_ops(word, run.large))
+                continue
+            _, dcoef, xcoef = coefs[i]
+            m = len(xcoef)
+            total = np.zeros(m, dtype=np.complex128)
+            xc = np.asarray(xcoef).reshape(m, step.algebra.size)
+            for run in runs:
+                pre, op, post = run.kern.gate_plan(step, run.large)
+                run.perms(pre)
+                total += run.adjoint(op, dcoef, xc)
+                run.perms(post)
+            if m:
+                np.add.at(grad, list(step.params), 2.0 * total.real)
+        dtype, device = ctx.params_meta
+        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None
