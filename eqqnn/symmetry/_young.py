@@ -1060,7 +1060,7 @@ def qubit_to_sector(
     >>> qubit_to_sector(psi, 2, 0).round(12).tolist()
     [1.0]
     """
-    n, two_j, two_m, d, counts = _prepare(n_qubits, spin, m)
+    n, two_j, two_m, d, _ = _prepare(n_qubits, spin, m)
     psi = np.asarray(states)
     if psi.ndim == 0 or psi.shape[-1] != 2**n:
         raise DimensionError(
@@ -1069,11 +1069,39 @@ def qubit_to_sector(
     dtype = np.result_type(psi.dtype, np.float64)
     batch = psi.shape[:-1]
     psi = psi.reshape(-1, 2**n)
-    nb = psi.shape[0]
-    keys = _level_keys(n, two_j, two_m)
     index = _fixed_weight_strings(n, (n - two_m) // 2)
+    keys = _level_keys(n, two_j, two_m)
+    blocks = couple_magnetization_slice(psi[:, index].astype(dtype, copy=False), n, two_m, keys)
+    return blocks[(two_j, two_m)][:, :, 0].reshape(*batch, d)
+
+
+def couple_magnetization_slice(
+    amplitudes: np.ndarray, n: int, two_m: int, keys: list[list[tuple[int, int]]]
+) -> dict[tuple[int, int], np.ndarray]:
+    r"""Couple the qubits of one magnetization slice one at a time (Clebsch–Gordan).
+
+    ``amplitudes`` ``(B, C(n, k))`` are the amplitudes of the basis strings with
+    :math:`k = (n - 2m)/2` ones, in ascending order.  Level :math:`\ell` holds, for each
+    key :math:`(2s, 2M)` of the first :math:`\ell` qubits, a block ``(B, d_paths,
+    suffixes)``: the coordinates of the coupled prefix (spin ``s``, magnetization ``M``,
+    one per standard path) times the remaining qubits' strings,
+
+    .. math:: c_{s, M}^{(\ell)} = \sum_{\mu=\pm 1/2}
+              \langle s', M-\mu; \tfrac12, \mu | s, M\rangle\, c_{s', M-\mu}^{(\ell-1)}
+              \big|_{\text{qubit } \ell = \mu}, \qquad s' = s \mp \tfrac12 ,
+
+    and the paths of :math:`s` list those from :math:`s - 1/2` first.  Each level touches
+    every amplitude once, so the pass costs :math:`O(n \binom nk)` per state.  ``keys``
+    (:func:`_level_keys`, or their union over several final spins) names the blocks kept
+    per level; the returned dict holds the last level's, ``(B, d_J, 1)`` each (views of
+    batch-last arrays: the levels run with the batch as the innermost axis).
+    """
+    counts = _ballot_counts(n)
+    nb = amplitudes.shape[0]
+    dtype = amplitudes.dtype
+    # batch last: (paths, suffixes, B), so that a range of suffixes is one contiguous slab
     blocks: dict[tuple[int, int], np.ndarray] = {
-        (0, 0): psi[:, index].astype(dtype, copy=False)[:, None, :]
+        (0, 0): np.ascontiguousarray(amplitudes.T)[None, :, :]
     }
     for ell in range(1, n + 1):
         length = n - ell  # suffix length of the children
@@ -1083,19 +1111,27 @@ def qubit_to_sector(
             dc = int(counts[ell, b_ones])
             d0 = int(counts[ell - 1, b_ones])
             w = _suffix_weight(n, ell, two_m, tms)
-            out = np.zeros((nb, dc, math.comb(length, w)), dtype=dtype)
+            size = math.comb(length, w)
+            out = np.empty((dc, size, nb), dtype=dtype)
             for tjp, rows in ((tjs - 1, slice(0, d0)), (tjs + 1, slice(d0, dc))):
+                if rows.stop <= rows.start:
+                    continue
+                target = out[rows]
+                filled = False
                 for bit, two_mu in ((0, 1), (1, -1)):
                     parent = blocks.get((tjp, tms - two_mu))
-                    if parent is None or rows.stop <= rows.start:
+                    if parent is None:
                         continue
                     cg = _cg_half(tjp, tms - two_mu, two_mu, tjs)
                     # parent suffixes: [bit 0 + child suffixes | bit 1 + child suffixes]
-                    size = out.shape[2]
-                    part = (
-                        parent[:, :, :size] if bit == 0 else parent[:, :, parent.shape[2] - size :]
-                    )
-                    out[:, rows, :] += cg * part
+                    part = parent[:, :size] if bit == 0 else parent[:, parent.shape[1] - size :]
+                    if filled:
+                        target += cg * part
+                    else:
+                        np.multiply(part, cg, out=target)
+                        filled = True
+                if not filled:
+                    target[...] = 0
             new[(tjs, tms)] = out
         blocks = new
-    return blocks[(two_j, two_m)][:, :, 0].reshape(*batch, d)
+    return {key: block.transpose(2, 0, 1) for key, block in blocks.items()}

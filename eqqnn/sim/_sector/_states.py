@@ -2,8 +2,9 @@ r"""Inputs: the sector states of a batch, built and checked from any accepted in
 
 A batch lives as one :class:`_Sector` per total spin ``J``: a ``(d_J, B·(2J+1))`` tensor
 of Young-basis coordinates with the sector's kernel.  :func:`_input_sectors` builds them
-from ``(B, 2^n)`` qubit amplitudes (projected with
-:func:`~eqqnn.symmetry._young.qubit_to_sector`), ``(B, d_0)`` singlet-sector coordinates
+from ``(B, 2^n)`` qubit amplitudes (every sector in one :math:`O(n 2^n)` coupling pass,
+:func:`~eqqnn.symmetry._schur_transform.qubit_to_sectors`; magnetization slices and
+spins without weight cost nothing), ``(B, d_0)`` singlet-sector coordinates
 or a mapping ``{J: (B, 2J+1, d_J)}``; it checks shapes, dtypes and norms against the
 backend's settings (:class:`_Options`: dtype, device, kept spins) and drops the sectors
 without weight (:data:`ZERO_SECTOR_WEIGHT`).
@@ -22,7 +23,8 @@ from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeE
 from eqqnn.sim._backend import COMPLEX_DTYPES
 from eqqnn.sim._sector._kernels import _kernel, _SectorKernel
 from eqqnn.sim._sector._reduce import _column_vdots
-from eqqnn.symmetry._young import irrep_dimension, qubit_to_sector
+from eqqnn.symmetry._schur_transform import qubit_to_sectors
+from eqqnn.symmetry._young import irrep_dimension
 
 #: A sector whose total weight over the batch is below this is skipped (its contribution
 #: to any expectation is at most this times the norm of the observable).
@@ -220,14 +222,8 @@ def _from_qubits(
             "coordinates instead (e.g. GroundState.sector_vector)"
         )
     psi = states.detach().to("cpu", torch.complex128).numpy()
-    batch = psi.shape[0]
-    raw = {}
-    for two_j in range(n % 2, n + 1, 2):
-        if allowed is not None and two_j not in allowed:
-            continue
-        d = irrep_dimension(n, two_j / 2)
-        block = np.empty((batch, two_j + 1, d), dtype=np.complex128)
-        for a, two_m in enumerate(range(two_j, -two_j - 1, -2)):
-            block[:, a, :] = qubit_to_sector(psi, n, two_j / 2, two_m / 2)
-        raw[two_j] = torch.from_numpy(block).to(device=device, dtype=dtype)
-    return raw
+    blocks = qubit_to_sectors(psi, n, None if allowed is None else sorted(allowed))
+    return {
+        two_j: torch.from_numpy(block).to(device=device, dtype=dtype)
+        for two_j, block in blocks.items()
+    }

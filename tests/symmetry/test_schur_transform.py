@@ -1,0 +1,80 @@
+"""The one-pass Schur–Weyl transform against the per-sector projection and the isometry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eqqnn.errors import DimensionError, ProblemTooLargeError
+from eqqnn.symmetry import coupling_isometry, sector_to_qubit
+from eqqnn.symmetry._schur_transform import _slice_weights, qubit_to_sectors
+from eqqnn.symmetry._young import qubit_to_sector
+
+
+def _random_states(n: int, batch: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    psi = rng.normal(size=(batch, 2**n)) + 1j * rng.normal(size=(batch, 2**n))
+    return psi / np.linalg.norm(psi, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_matches_every_sector_projection(n: int, seed: int) -> None:
+    psi = _random_states(n, 3, seed)
+    out = qubit_to_sectors(psi, n)
+    assert sorted(out) == list(range(n % 2, n + 1, 2))
+    for two_j, block in out.items():
+        assert block.shape == (
+            3,
+            two_j + 1,
+            coupling_isometry(n, two_j / 2).shape[1] // (two_j + 1),
+        )
+        for a, two_m in enumerate(range(two_j, -two_j - 1, -2)):
+            ref = qubit_to_sector(psi, n, two_j / 2, two_m / 2)
+            np.testing.assert_allclose(block[:, a, :], ref, atol=1e-13)
+    # unitary: the coordinates keep the norm
+    total = sum(float(np.sum(np.abs(b) ** 2)) for b in out.values())
+    assert total == pytest.approx(3.0, abs=1e-12)
+
+
+def test_matches_the_dense_isometry() -> None:
+    n = 6
+    psi = _random_states(n, 2, 5)
+    for two_j, block in qubit_to_sectors(psi, n).items():
+        v = coupling_isometry(n, two_j / 2)  # columns: (J - m) d + t
+        ref = (v.conj().T @ psi.T).T.reshape(2, two_j + 1, -1)
+        np.testing.assert_allclose(block, ref, atol=1e-13)
+
+
+def test_singlets_cost_one_slice_and_one_spin() -> None:
+    n = 10
+    rng = np.random.default_rng(3)
+    coords = rng.normal(size=(2, 42))
+    coords /= np.linalg.norm(coords, axis=1, keepdims=True)
+    psi = sector_to_qubit(coords, n, 0)
+    weights = _slice_weights(psi.astype(complex), n)
+    assert weights[n // 2] == pytest.approx(2.0) and weights.sum() == pytest.approx(2.0)
+    out = qubit_to_sectors(psi, n)
+    assert sorted(out) == [0]  # no other spin computed
+    np.testing.assert_allclose(out[0][:, 0, :], coords, atol=1e-13)
+
+
+def test_spin_filter_and_triplet_weight() -> None:
+    n = 4
+    psi = _random_states(n, 2, 9)
+    only = qubit_to_sectors(psi, n, [2])
+    assert sorted(only) == [2]
+    np.testing.assert_allclose(only[2], qubit_to_sectors(psi, n)[2], atol=1e-14)
+    # a fully polarized state lives in J = n/2 alone
+    up = np.zeros((1, 2**n))
+    up[0, 0] = 1.0
+    out = qubit_to_sectors(up, n)
+    assert sorted(out) == [n]
+    assert abs(out[n][0, 0, 0]) == pytest.approx(1.0)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(DimensionError, match=r"\(B, 16\)"):
+        qubit_to_sectors(np.zeros((2, 15)), 4)
+    with pytest.raises(ProblemTooLargeError):
+        qubit_to_sectors(np.zeros((1, 1)), 40)
