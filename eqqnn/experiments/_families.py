@@ -159,8 +159,12 @@ def qcnn_family(
     lr: float = 0.05,
     output_map: bool = True,
     schedule: Callable | None = None,
+    restarts: int = 3,
 ) -> ModelFamily:
-    """The symmetry-agnostic QCNN baseline (dense statevector, adjoint gradients)."""
+    """The symmetry-agnostic QCNN baseline (dense statevector, adjoint gradients).
+
+    Trained exactly as the EQCNN is (same output map, lr, epochs and 3 screened
+    initializations), so the comparison differs only in the circuit."""
     from eqqnn.circuits import qcnn
     from eqqnn.sim import StatevectorBackend
 
@@ -177,6 +181,7 @@ def qcnn_family(
         epochs=epochs,
         schedule=schedule,
         max_qubits=QCNN_MAX_QUBITS,
+        **screening(epochs, restarts),
     )
 
 

@@ -71,6 +71,13 @@ class TestRunJob:
         wrong[0], wrong[-1] = 0.9, 0.1  # the first point (r < 1) and the last (r > 1)
         assert misclassified_ratios(task, wrong) == (round(ratios[0], 6), round(ratios[-1], 6))
 
+    def test_declared_input_must_match_the_model(self) -> None:
+        from eqqnn.models import InputKind
+
+        wrong = dataclasses.replace(eqcnn_family(epochs=1), input_kind=InputKind.STATE)
+        with pytest.raises(InvalidParameterError, match="declares input 'state'"):
+            run_job(Job(wrong, TaskSpec(4, 2, test_points=3), 0))
+
     def test_classical_job(self) -> None:
         (mlp,) = classical_families(epochs=2, names=("MLP",))
         rec = run_job(Job(mlp, TaskSpec(6, 2, test_points=7, shots=50), 1))
