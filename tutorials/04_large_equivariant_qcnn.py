@@ -27,7 +27,10 @@
 #
 # The data module hands out the $M_0$ coordinates directly
 # (`ground_state(method="sector").sector_vector`), in the same tableau order the
-# simulator uses, so no $2^n$ vector is ever built.
+# simulator uses, so no $2^n$ vector is ever built.  States you already hold as $2^n$
+# vectors (from PennyLane or Qiskit) work too: the backend takes their sector
+# coordinates in one Clebsch–Gordan pass, $O(n\,2^n)$, about twice the cost of a
+# sector-form step at $n = 16$ (up to $n = 26$, where $2^n$ vectors still fit).
 #
 # Runs as a script in well under two minutes: `python tutorials/04_large_equivariant_qcnn.py`.
 # `EQQNN_TUTORIAL_N=28` switches to 28 qubits (see the end).
