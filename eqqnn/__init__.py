@@ -6,7 +6,7 @@ from typing import Any
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["QuantumClassifier", "__version__"]
+__all__ = ["QuantumClassifier", "__version__", "load", "save"]
 
 
 def __getattr__(name: str) -> Any:
@@ -15,4 +15,12 @@ def __getattr__(name: str) -> Any:
         from eqqnn.models import QuantumClassifier
 
         return QuantumClassifier
+    if name == "load":  # a saved model, a train run folder or a compare sweep folder
+        from eqqnn.experiments import load
+
+        return load
+    if name == "save":  # write a model as a self-describing saved model
+        from eqqnn.experiments import save_model
+
+        return save_model
     raise AttributeError(f"module 'eqqnn' has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Typer application: ``eqqnn info | demo | data | train | compare | study | bench``.
+"""Typer application: ``eqqnn info | demo | data | train | predict | evaluate | compare |
+study | bench`` (and ``eqqnn --version``).
 
 Names given on the command line (models, presets) are mapped to library objects here;
 the library itself takes classes and callables.
@@ -35,6 +36,23 @@ def _csv_ints(text: str | None, name: str) -> tuple[int, ...] | None:
         return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
         raise typer.BadParameter(f"{name} must be comma-separated integers, got {text!r}") from None
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from eqqnn import __version__
+
+        typer.echo(f"eqqnn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Equivariant quantum neural networks and their classical mirror."""
 
 
 @app.command()
@@ -119,8 +137,9 @@ def train(
     device: str = typer.Option("cpu", help="cpu, cuda or auto (CUDA when available)."),
     precision: str = typer.Option("double", help="double (complex128) or single (complex64)."),
 ) -> None:
-    """Train one model on one split; metrics.jsonl, checkpoint.pt and summary.json go to
-    --out.  Runs the same job code as `eqqnn compare`."""
+    """Train one model on one split; metrics.jsonl, checkpoint.pt, summary.json and the
+    trained model (model.pt, read by `eqqnn predict` / `eqqnn.load`) go to --out.  Runs
+    the same job code as `eqqnn compare`."""
     import json
 
     from eqqnn.experiments import Job, TaskSpec, run_job
@@ -136,11 +155,66 @@ def train(
         checkpoint_every=checkpoint_every,
         resume=resume,
         progress=None,
+        save_to=str(out / "model.pt"),
     )
     record = run_job(job)
     summary = record.to_dict()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     typer.echo(json.dumps(summary))
+
+
+def _select(model: str | None, n: int | None, train_size: int | None, seed: int | None) -> dict:
+    return {"model": model, "n": n, "train_size": train_size, "seed": seed}
+
+
+_RUN_HELP = "A saved model (.pt), a run folder of `eqqnn train` or of `eqqnn compare`."
+
+
+@app.command()
+def predict(
+    run: Path = typer.Argument(..., help=_RUN_HELP),
+    ratios: str | None = typer.Option(None, help="Comma-separated ratios r = J2/J1."),
+    states: Path | None = typer.Option(None, help=".npy/.npz inputs in the model's form."),
+    model: str | None = typer.Option(None, help="Model name (sweep folders)."),
+    n_qubits: int | None = typer.Option(None, "--n", help="Chain length (sweep folders)."),
+    train_size: int | None = typer.Option(None, help="Training size (sweep folders)."),
+    seed: int | None = typer.Option(None, help="Seed (sweep folders)."),
+    shots: int = typer.Option(1000, min=1, help="Shadow snapshots (classical models)."),
+) -> None:
+    """Probability of the Haldane phase (label 1) and the label, per input."""
+    from eqqnn.cli._predict import predict_rows
+
+    values = None
+    if ratios is not None:
+        try:
+            values = [float(v) for v in ratios.split(",") if v.strip()]
+        except ValueError:
+            raise typer.BadParameter(
+                f"--ratios must be comma-separated numbers, got {ratios!r}"
+            ) from None
+    rows = predict_rows(run, values, states, _select(model, n_qubits, train_size, seed), shots)
+    for name, prob, label in rows:
+        phase = "Haldane" if label else "trivial"
+        typer.echo(f"{name:>16}  p = {prob:.4f}  label {label} ({phase})")
+
+
+@app.command()
+def evaluate(
+    run: Path = typer.Argument(..., help=_RUN_HELP),
+    model: str | None = typer.Option(None, help="Model name (sweep folders)."),
+    n_qubits: int | None = typer.Option(None, "--n", help="Chain length (sweep folders)."),
+    train_size: int | None = typer.Option(None, help="Training size (sweep folders)."),
+    seed: int | None = typer.Option(None, help="Seed (sweep folders)."),
+    test_points: int = typer.Option(101, min=2, help="Points of the test grid."),
+    shots: int = typer.Option(1000, min=1, help="Shadow snapshots (classical models)."),
+) -> None:
+    """Test accuracy of a trained model on the standard test grid, and its errors."""
+    import json
+
+    from eqqnn.cli._predict import evaluate_run
+
+    result = evaluate_run(run, _select(model, n_qubits, train_size, seed), test_points, shots)
+    typer.echo(json.dumps(result))
 
 
 _COMPARE_KEYS = {

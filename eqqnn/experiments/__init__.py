@@ -21,6 +21,13 @@ from eqqnn.experiments._families import (
     qcnn_family,
 )
 from eqqnn.experiments._jobs import RECORD_FIELDS, Job, JobRecord, run_job
+from eqqnn.experiments._saved import (
+    SAVED_MODEL_FORMAT,
+    SavedModelError,
+    load,
+    load_model,
+    save_model,
+)
 from eqqnn.experiments._summary import (
     SummaryRow,
     plot_accuracy_vs_n,
@@ -43,6 +50,7 @@ __all__ = [
     "PRESETS",
     "QCNN_MAX_QUBITS",
     "RECORD_FIELDS",
+    "SAVED_MODEL_FORMAT",
     "ClassicalBuilder",
     "CompareConfig",
     "CosineSchedule",
@@ -51,6 +59,7 @@ __all__ = [
     "ModelFamily",
     "PhaseTask",
     "QuantumBuilder",
+    "SavedModelError",
     "ShotSubsample",
     "SplitInputs",
     "SummaryRow",
@@ -63,12 +72,15 @@ __all__ = [
     "estimate_sweep",
     "family_by_name",
     "family_names",
+    "load",
+    "load_model",
     "plot_accuracy_vs_n",
     "plot_generalization",
     "preset",
     "qcnn_family",
     "run_compare",
     "run_job",
+    "save_model",
     "singlet_dimension",
     "summarize",
     "write_outputs",

@@ -17,6 +17,7 @@ training size, one panel per n) and, for several n, ``accuracy_vs_n.png``.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -269,7 +270,12 @@ def run_compare(
     elif log.exists():
         log.unlink()
     done = {r.key for r in records}
-    jobs = [j for j in config.jobs() if j.key not in done]
+    models = out / "models"
+    jobs = [
+        dataclasses.replace(j, save_to=str(models / j.model_file))
+        for j in config.jobs()
+        if j.key not in done
+    ]
     workers = config.workers or os.cpu_count() or 1
     inputs = _Inputs(config, cache)
     # One BLAS thread: ARPACK and small LAPACK calls ran 10-50x slower with OpenBLAS's

@@ -51,6 +51,8 @@ class Job:
     """Continue from ``run_dir``'s checkpoint."""
     progress: bool = False
     """Show the trainer's progress bar."""
+    save_to: str | None = None
+    """Write the trained model here (:func:`~eqqnn.experiments.save_model`); ``None``: not."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, ModelFamily):
@@ -69,6 +71,12 @@ class Job:
     def key(self) -> tuple[str, int, int, int]:
         """``(model, n_qubits, train_size, seed)``: what a record is matched on."""
         return (self.family.name, self.task.n_qubits, self.task.train_size, self.seed)
+
+    @property
+    def model_file(self) -> str:
+        """File name of the trained model in a sweep's ``models/`` folder."""
+        name, n, size, seed = self.key
+        return f"{name}_n{n}_m{size}_s{seed}.pt"
 
 
 @dataclass(frozen=True)
@@ -186,7 +194,7 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
         resume=job.resume,
         progress=job.progress,
     )
-    return JobRecord(
+    record = JobRecord(
         model=family.name,
         kind=family.kind,
         n_qubits=job.task.n_qubits,
@@ -207,6 +215,11 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
         peak_rss_gib=peak_rss_gib(),
         test_errors=misclassified_ratios(job.task, result.test_probabilities),
     )
+    if job.save_to is not None:
+        from eqqnn.experiments._saved import save_model
+
+        save_model(model, job.save_to, family=family.name, record=record.to_dict())
+    return record
 
 
 def misclassified_ratios(task: TaskSpec, probabilities: list[float]) -> tuple[float, ...]:

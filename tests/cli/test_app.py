@@ -40,3 +40,28 @@ def test_bad_flag_is_rejected() -> None:
     result = runner.invoke(app, ["demo", "--max-qubits", "40"])
     assert result.exit_code == 2
     assert "max-qubits" in result.output
+
+
+def test_version() -> None:
+    from eqqnn import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"eqqnn {__version__}"
+
+
+def test_train_then_predict_and_evaluate(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["train", "--model", "eqcnn", "--n", "6", "--epochs", "40", "--test-points", "11"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert (out / "model.pt").is_file()
+    result = runner.invoke(app, ["predict", str(out), "--ratios", "0.2,1.8"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert "label 0 (trivial)" in lines[0] and "label 1 (Haldane)" in lines[1]
+    result = runner.invoke(app, ["evaluate", str(out), "--test-points", "11"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["test_accuracy"] == summary["test_accuracy"]
+    bad = runner.invoke(app, ["predict", str(out)])
+    assert bad.exit_code != 0
