@@ -8,7 +8,9 @@ Every backend subclasses :class:`Backend` (one contract: ``expectation`` impleme
 a laptop), :class:`ShotsBackend` (finite-shot estimates and shift-rule gradients around
 any exact backend),
 :class:`DensityMatrixBackend` (channels, Choi pooling, noise), :class:`PennyLaneBackend`
-(any PennyLane device) and :class:`QiskitBackend` (Aer, fake IBM backends, IBM Runtime);
+(any PennyLane device), :class:`QiskitBackend` (Aer, fake IBM backends) and
+:class:`EstimatorBackend` (Qiskit V2 primitives on ISA circuits: Aer, fake IBM devices,
+IBM Quantum);
 exporters :func:`to_qiskit`, :func:`to_qasm3`, :func:`pennylane_ops`.
 """
 
@@ -23,6 +25,7 @@ from eqqnn.sim._pennylane import (
     pennylane_ops,
 )
 from eqqnn.sim._qiskit import QiskitBackend, to_qasm3, to_qiskit
+from eqqnn.sim._runtime import EstimatorBackend
 from eqqnn.sim._sector import SpinSectorBackend, clear_sector_caches
 from eqqnn.sim._shots import ShiftRule, ShotsBackend, shift_rule
 from eqqnn.sim._statevector import StatevectorBackend
@@ -30,6 +33,7 @@ from eqqnn.sim._statevector import StatevectorBackend
 __all__ = [
     "Backend",
     "DensityMatrixBackend",
+    "EstimatorBackend",
     "NoiseModel",
     "PennyLaneBackend",
     "QiskitBackend",

@@ -15,6 +15,7 @@ from eqqnn.models import InputKind, QuantumClassifier
 from eqqnn.sim import (
     Backend,
     DensityMatrixBackend,
+    EstimatorBackend,
     PennyLaneBackend,
     QiskitBackend,
     ShotsBackend,
@@ -32,6 +33,7 @@ BACKENDS = {
     "density-matrix": DensityMatrixBackend,
     "pennylane": PennyLaneBackend,
     "qiskit": QiskitBackend,
+    "estimator-v2": EstimatorBackend,
 }
 
 

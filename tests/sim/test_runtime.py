@@ -1,0 +1,80 @@
+"""EstimatorBackend: ISA circuits transpiled once per (circuit, state), one EstimatorV2 job
+per call, exact on Aer, sampled and noisy on a fake IBM device."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from eqqnn.circuits import su2_qcnn
+from eqqnn.errors import BackendError, InvalidParameterError
+from eqqnn.sim import EstimatorBackend, StatevectorBackend
+from eqqnn.testing import random_parameters, random_state_batch
+
+
+def _count_jobs(backend: EstimatorBackend) -> list[int]:
+    calls = [0]
+    run = backend.estimator.run
+
+    def counted(pubs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return run(pubs, *args, **kwargs)
+
+    backend.estimator.run = counted
+    return calls
+
+
+def test_exact_values_and_gradient_in_one_job() -> None:
+    c = su2_qcnn(4)
+    theta = random_parameters(c, seed=1).requires_grad_(True)
+    psi = random_state_batch(4, 3, seed=2)
+    backend = EstimatorBackend()
+    jobs = _count_jobs(backend)
+    value = backend.expectation(c, theta, psi)
+    (grad,) = torch.autograd.grad(value.sum(), theta)
+    ref_theta = theta.detach().clone().requires_grad_(True)
+    ref = StatevectorBackend().expectation(c, ref_theta, psi)
+    (ref_grad,) = torch.autograd.grad(ref.sum(), ref_theta)
+    np.testing.assert_allclose(value.detach().numpy(), ref.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), atol=1e-10)
+    assert jobs[0] == 1  # values and the 2R shifted angle sets: one EstimatorV2 job
+
+
+def test_transpiles_once_per_state() -> None:
+    c = su2_qcnn(4)
+    psi = random_state_batch(4, 2, seed=3)
+    backend = EstimatorBackend()
+    backend.expectation(c, torch.zeros(c.n_params), psi)
+    first = {k: v.circuit for k, v in backend._isa[c].items()}
+    backend.expectation(c, torch.ones(c.n_params), psi)
+    assert len(backend._isa[c]) == 2
+    assert all(backend._isa[c][k].circuit is first[k] for k in first)  # reused, not redone
+
+
+def test_fake_device_with_shots_is_close_and_noisy() -> None:
+    fake = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    c = su2_qcnn(4)
+    theta = random_parameters(c, seed=4)
+    psi = random_state_batch(4, 2, seed=5)
+    exact = StatevectorBackend().expectation(c, theta, psi).numpy()
+    backend = EstimatorBackend(fake.FakeManilaV2(), shots=4000, seed=1)
+    isa = backend.isa_circuit(c, psi[0].numpy())
+    assert set(isa.circuit.count_ops()) <= set(backend.backend.target.operation_names) | {
+        "barrier"
+    }  # an ISA circuit: only the device's instructions
+    got = backend.expectation(c, theta, psi).numpy()
+    assert np.abs(got - exact).max() < 0.3  # readout range [-3, 1]; noise and shots
+    assert np.abs(got - exact).max() > 1e-6  # it is an estimate, not the exact value
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(InvalidParameterError, match="shots"):
+        EstimatorBackend(shots=0)
+    fake = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    with pytest.raises(InvalidParameterError, match="AerSimulator"):
+        EstimatorBackend(fake.FakeManilaV2())
+    with pytest.raises(BackendError, match="has 5 qubits"):
+        EstimatorBackend(fake.FakeManilaV2(), shots=10).expectation(
+            su2_qcnn(6), torch.zeros(su2_qcnn(6).n_params), random_state_batch(6, 1)
+        )
