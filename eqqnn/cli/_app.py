@@ -133,7 +133,11 @@ def train(
     test_points: int = typer.Option(101, min=2, help="Points of the test grid."),
     out: Path = typer.Option(Path("runs/train"), help="Run folder (metrics, checkpoint)."),
     checkpoint_every: int = typer.Option(10, min=0, help="Checkpoint period in epochs."),
-    resume: bool = typer.Option(False, help="Continue a killed run from its checkpoint."),
+    resume: bool = typer.Option(
+        False,
+        help="Continue a killed run from its checkpoint; with a larger --epochs, extend a "
+        "finished run (identical to an uninterrupted run of that length).",
+    ),
     device: str = typer.Option("cpu", help="cpu, cuda or auto (CUDA when available)."),
     precision: str = typer.Option("double", help="double (complex128) or single (complex64)."),
 ) -> None:

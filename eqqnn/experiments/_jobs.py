@@ -171,9 +171,12 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
     resuming = (
         job.resume and job.run_dir is not None and (Path(job.run_dir) / "checkpoint.pt").exists()
     )
+    if job.run_dir is not None:
+        _check_run_folder(job, Path(job.run_dir), resuming)
+    if family.restarts > 1:  # screened now, or in the run being resumed
+        screened = family.restart_epochs
     if family.restarts > 1 and not resuming:
         model = _screen(job, train_data, device, dtype)
-        screened = family.restart_epochs
     else:
         torch.manual_seed(job.seed)
         model = family.build(job.task.n_qubits, job.seed).to(device=device, dtype=dtype)
@@ -235,6 +238,43 @@ def misclassified_ratios(task: TaskSpec, probabilities: list[float]) -> tuple[fl
         for r, p in zip(ratios, probabilities, strict=True)
         if int(p > 0.5) != int(phase_label(float(r)))
     )
+
+
+def _job_identity(job: Job) -> dict[str, Any]:
+    family = job.family
+    return {
+        "model": family.name,
+        "n_qubits": job.task.n_qubits,
+        "train_size": job.task.train_size,
+        "test_points": job.task.test_points,
+        "shots": job.task.shots,
+        "seed": job.seed,
+        "precision": job.precision,
+        "lr": family.lr,
+        "restarts": family.restarts,
+        "restart_epochs": family.restart_epochs,
+        "epochs": family.epochs,
+    }
+
+
+def _check_run_folder(job: Job, folder: Path, resuming: bool) -> None:
+    """``job.json`` names the job a run folder holds; a resumed job must be the same one
+    (only ``epochs`` may grow: that extends the run)."""
+    import json
+
+    path = folder / "job.json"
+    mine = _job_identity(job)
+    if resuming and path.exists():
+        theirs = json.loads(path.read_text())
+        differ = [k for k in mine if k != "epochs" and theirs.get(k) != mine[k]]
+        if differ:
+            detail = ", ".join(f"{k}: {theirs.get(k)!r} there, {mine[k]!r} now" for k in differ)
+            raise InvalidParameterError(
+                f"{folder} holds a different job ({detail}); resume with the same settings "
+                "(only --epochs may change, to extend the run) or use a new --out folder"
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(mine, indent=1))
 
 
 #: Seed offset between screened initializations: candidate ``k`` of a job with seed ``s``

@@ -56,14 +56,24 @@ class CosineSchedule:
         )
 
 
+#: Most epochs a screened candidate trains: 30 sufficed to tell the poor minima at n = 20
+#: apart, and a length that stops growing with the run lets a finished run of >= 150
+#: epochs be extended (``eqqnn train --resume --epochs M``) to exactly the result of an
+#: uninterrupted M-epoch run.
+SCREENING_EPOCHS_CAP = 30
+
+
 def screening(epochs: int, restarts: int, fraction: float = 0.2) -> dict[str, int]:
     """``restarts`` and ``restart_epochs`` for a run of ``epochs``: each candidate trains
-    ``fraction`` of the run (at least one epoch); runs too short to split screen nothing.
+    ``fraction`` of the run (at least one epoch, at most :data:`SCREENING_EPOCHS_CAP`);
+    runs too short to split screen nothing.
 
-    >>> screening(150, 3), screening(3, 3)
-    ({'restarts': 3, 'restart_epochs': 30}, {'restarts': 1, 'restart_epochs': 1})
+    >>> screening(150, 3), screening(300, 3)
+    ({'restarts': 3, 'restart_epochs': 30}, {'restarts': 3, 'restart_epochs': 30})
+    >>> screening(3, 3)
+    {'restarts': 1, 'restart_epochs': 1}
     """
-    share = int(epochs * fraction)
+    share = min(SCREENING_EPOCHS_CAP, int(epochs * fraction))
     if restarts <= 1 or share < 1 or share >= epochs:
         return {"restarts": 1, "restart_epochs": max(1, share)}
     return {"restarts": restarts, "restart_epochs": share}

@@ -154,10 +154,12 @@ class TrainConfig:
         check_int("eval_batch_size", self.eval_batch_size, minimum=1)
         check_int("checkpoint_every", self.checkpoint_every, minimum=0)
 
-    def fingerprint(self) -> str:
-        """Stable hash of the settings (callables by qualified name)."""
+    def fingerprint(self, *, exclude: tuple[str, ...] = ()) -> str:
+        """Stable hash of the settings (callables by qualified name), without ``exclude``."""
         items = {}
         for f in dataclasses.fields(self):
+            if f.name in exclude:
+                continue
             v = getattr(self, f.name)
             items[f.name] = getattr(v, "__qualname__", None) or repr(v) if callable(v) else v
         return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
@@ -201,6 +203,37 @@ class BreakingPenalty:
         slots = model.circuit.param_slots(ParamRole.BREAKING)  # type: ignore[union-attr]
         weights = model.weights  # type: ignore[union-attr]
         return self.start * self.growth**epoch * (weights[torch.as_tensor(slots)] ** 2).sum()
+
+
+#: Settings a resumed run may change: the length, and how often the test set is watched
+#: (evaluation does not touch the training trajectory).
+_EXTENSIBLE = ("epochs", "eval_every")
+
+
+def _check_resumable(state: dict, cfg: TrainConfig, path: Path) -> None:
+    """A checkpoint resumes under the same config, or under a larger ``epochs`` alone
+    (extending a run: with no epoch-dependent schedule, epoch ``k`` of the longer run is
+    epoch ``k`` of the shorter one, so the result equals an uninterrupted longer run)."""
+    if state["config_fingerprint"] == cfg.fingerprint():
+        return
+    base = state.get("config_fingerprint_base")
+    if base is not None and base == cfg.fingerprint(exclude=_EXTENSIBLE):
+        done = int(state["epoch"])
+        if cfg.epochs < done:
+            raise InvalidParameterError(
+                f"checkpoint {path} is at epoch {done}; cannot resume it with epochs="
+                f"{cfg.epochs} (ask for at least {done})"
+            )
+        return
+    hint = (
+        " (an epoch-dependent learning-rate schedule cannot be extended)"
+        if cfg.schedule is not None
+        else ""
+    )
+    raise InvalidParameterError(
+        f"checkpoint {path} was written with a different training config{hint}; resume "
+        "with the same settings, change only --epochs to extend, or start a new run folder"
+    )
 
 
 @torch.no_grad()
@@ -303,11 +336,14 @@ def train(
             raise InvalidParameterError("resume=True needs a run_dir holding checkpoint.pt")
         if ckpt_path.exists():
             state = load_checkpoint(ckpt_path)
-            if state["config_fingerprint"] != cfg.fingerprint():
+            _check_resumable(state, cfg, ckpt_path)
+            try:
+                model.load_state_dict(state["model"])
+            except RuntimeError as exc:
                 raise InvalidParameterError(
-                    f"checkpoint {ckpt_path} was written with a different training config"
-                )
-            model.load_state_dict(state["model"])
+                    f"checkpoint {ckpt_path} was written for a different model (another "
+                    f"family, size or configuration); start a new run folder. Details: {exc}"
+                ) from None
             optimizer.load_state_dict(state["optimizer"])
             if scheduler is not None and state.get("scheduler"):
                 scheduler.load_state_dict(state["scheduler"])
@@ -348,6 +384,7 @@ def train(
                 "stale": stale,
                 "stopped_early": result.stopped_early,
                 "config_fingerprint": cfg.fingerprint(),
+                "config_fingerprint_base": cfg.fingerprint(exclude=_EXTENSIBLE),
             },
         )
 

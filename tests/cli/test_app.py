@@ -65,3 +65,42 @@ def test_train_then_predict_and_evaluate(tmp_path: Path) -> None:
     assert json.loads(result.output)["test_accuracy"] == summary["test_accuracy"]
     bad = runner.invoke(app, ["predict", str(out)])
     assert bad.exit_code != 0
+
+
+def test_extending_a_finished_run_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    import torch
+
+    base = ["train", "--model", "eqcnn", "--n", "6", "--test-points", "11"]
+    first = runner.invoke(app, [*base, "--epochs", "150", "--out", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    extended = runner.invoke(
+        app, [*base, "--epochs", "170", "--resume", "--out", str(tmp_path / "a")]
+    )
+    assert extended.exit_code == 0, extended.output
+    whole = runner.invoke(app, [*base, "--epochs", "170", "--out", str(tmp_path / "b")])
+    assert whole.exit_code == 0, whole.output
+    a = torch.load(tmp_path / "a" / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "b" / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)  # bitwise the same weights
+    sa = json.loads((tmp_path / "a" / "summary.json").read_text())
+    sb = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert sa["epochs"] == sb["epochs"] == 170 and sa["final_loss"] == sb["final_loss"]
+    shorter = runner.invoke(
+        app, [*base, "--epochs", "100", "--resume", "--out", str(tmp_path / "a")]
+    )
+    assert shorter.exit_code != 0
+
+
+def test_resuming_another_model_is_refused_by_name(tmp_path: Path) -> None:
+    from eqqnn.cli import main  # the entry point turns library errors into one line
+
+    out = str(tmp_path / "r")
+    ok = runner.invoke(app, ["train", "--n", "6", "--epochs", "3", "--out", out])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(
+        app, ["train", "--model", "mlp", "--n", "6", "--epochs", "3", "--resume", "--out", out]
+    )
+    assert bad.exit_code != 0
+    assert "holds a different job" in str(bad.exception)
+    assert "model: 'EQCNN-sector' there, 'MLP' now" in str(bad.exception)
+    del main
