@@ -32,8 +32,9 @@ from eqqnn.training import ModelFamily
 
 if TYPE_CHECKING:
     from eqqnn.experiments._compare import CompareConfig
+    from eqqnn.experiments._jobs import Job
 
-__all__ = ["SweepEstimate", "estimate_sweep", "singlet_dimension"]
+__all__ = ["SweepEstimate", "estimate_sweep", "guard_job_memory", "job_memory", "singlet_dimension"]
 
 _SECTOR_STATE_SECONDS = 3.0e-7
 _SECTOR_OPERATOR_BYTES = 1.9e3
@@ -74,15 +75,20 @@ def _gates(n_qubits: int, family: ModelFamily) -> int:
 
 
 def _job_cost(
-    family: ModelFamily, n: int, size: int, test_points: int, shots: int
+    family: ModelFamily,
+    n: int,
+    size: int,
+    test_points: int,
+    shots: int,
+    precision: str = "single",
 ) -> tuple[float, float]:
-    """(seconds, bytes) of one job."""
+    """(seconds, bytes) of one job (sector states stored in ``precision``)."""
     kind = family.input_kind
     if kind is InputKind.SECTOR_STATE:
         d0 = singlet_dimension(n)
         per_state = _SECTOR_STATE_SECONDS * d0
         seconds = family.epochs * (size * per_state + 0.003) + test_points * per_state / 3
-        state_bytes = 8 * d0  # complex64 storage in the presets at large n
+        state_bytes = (8 if precision == "single" else 16) * d0
         memory = (test_points + 8 * size) * state_bytes + _SECTOR_OPERATOR_BYTES * d0
         return seconds, memory
     if kind is InputKind.STATE:
@@ -98,6 +104,32 @@ def _job_cost(
         memory = (test_points + size) * n * n * 8 * 4
     seconds = family.epochs * (size * per_state * 3) + test_points * per_state
     return seconds, memory
+
+
+def job_memory(job: Job) -> float:
+    """Estimated peak bytes of one job, its input data included (0.6 GiB of runtime)."""
+    task = job.task
+    _, memory = _job_cost(
+        job.family, task.n_qubits, task.train_size, task.test_points, task.shots, job.precision
+    )
+    return 0.6 * 2**30 + memory
+
+
+def guard_job_memory(job: Job) -> None:
+    """Refuse a job whose estimated memory exceeds what is available, before any work."""
+    from eqqnn._resources import require_memory
+
+    family, n = job.family, job.task.n_qubits
+    if family.input_kind is InputKind.SECTOR_STATE:
+        alternative = (
+            "the spin-sector EQCNN trains up to n = 28 on a 24 GiB machine; "
+            "--precision single halves the states"
+        )
+    elif family.input_kind is InputKind.STATE:
+        alternative = "the spin-sector family (eqcnn-sector) runs the EQCNN at this size"
+    else:
+        alternative = "use fewer --shots or a smaller n"
+    require_memory(job_memory(job), f"{family.name} at n = {n}", alternative)
 
 
 def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> int:
@@ -135,7 +167,7 @@ def estimate_sweep(config: CompareConfig, *, cache: object = True) -> list[Sweep
         if any(f.kind == "classical" for f in fams):
             data += points * (_DMRG_SECONDS * n if n > 16 else 0.01)
         costs = [
-            _job_cost(j.family, n, j.task.train_size, config.test_points, config.shots)
+            _job_cost(j.family, n, j.task.train_size, config.test_points, config.shots, j.precision)
             for j in at_n
         ]
         out.append(

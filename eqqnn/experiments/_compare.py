@@ -28,8 +28,9 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from eqqnn._resources import make_output_folder
 from eqqnn._validation import check_even_int, check_int
-from eqqnn.errors import InvalidParameterError
+from eqqnn.errors import BackendError, InvalidParameterError
 from eqqnn.experiments._families import (
     classical_families,
     default_families,
@@ -49,8 +50,14 @@ AUTO_DOUBLE_MAX_QUBITS = 24
 
 
 def _distinct(name: str, values: Sequence) -> tuple:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise InvalidParameterError(f"{name} must be a sequence, got {values!r}")
     values = tuple(values)
-    if len(set(values)) != len(values):
+    try:
+        repeated = len(set(values)) != len(values)
+    except TypeError:
+        raise InvalidParameterError(f"{name} must hold plain values, got {values!r}") from None
+    if repeated:
         raise InvalidParameterError(f"{name} must not repeat values, got {values!r}")
     return values
 
@@ -259,10 +266,7 @@ def run_compare(
     """Run the sweep, write the outputs, return the records (sorted by job key)."""
     if not isinstance(config, CompareConfig):
         raise InvalidParameterError(f"config must be a CompareConfig, got {config!r}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InvalidParameterError(f"output folder {out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_folder(out)
     log = out / "results.jsonl"
     records: list[JobRecord] = []
     if resume and log.exists():
@@ -277,6 +281,7 @@ def run_compare(
         if j.key not in done
     ]
     workers = config.workers or os.cpu_count() or 1
+    _guard_memory(jobs, workers)
     inputs = _Inputs(config, cache)
     # One BLAS thread: ARPACK and small LAPACK calls ran 10-50x slower with OpenBLAS's
     # spinning second thread whenever another process held a core (measured on 2 cores).
@@ -290,6 +295,23 @@ def run_compare(
     records.sort(key=lambda r: r.key)
     write_outputs(records, out, figure_size=config.figure_size)
     return records
+
+
+def _guard_memory(jobs: list[Job], workers: int) -> None:
+    """Refuse a sweep whose largest job (times the jobs running at once) would not fit."""
+    from eqqnn._resources import require_memory
+    from eqqnn.experiments._budget import guard_job_memory, job_memory
+
+    if not jobs:
+        return
+    biggest = max(jobs, key=job_memory)
+    if workers > 1:
+        require_memory(
+            min(workers, len(jobs)) * job_memory(biggest),
+            f"{workers} workers running {biggest.family.name} at n = {biggest.task.n_qubits}",
+            "run with fewer --workers (1 runs the jobs one after the other)",
+        )
+    guard_job_memory(biggest)
 
 
 def _execute(
@@ -351,11 +373,17 @@ def _execute_ray(jobs: list[Job], inputs: _Inputs, address: str, bar: Any) -> It
         ) from err
     started = not ray.is_initialized()
     if started:
-        ray.init(
-            address=None if address == "local" else address,
-            ignore_reinit_error=True,
-            log_to_driver=False,
-        )
+        try:
+            ray.init(
+                address=None if address == "local" else address,
+                ignore_reinit_error=True,
+                log_to_driver=False,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise BackendError(
+                f"cannot reach a Ray cluster at {address!r} ({err}); start one with "
+                "`ray start --head`, pass its address, or use --ray-address local"
+            ) from None
     try:
         remote = ray.remote(run_job)
         pending = [remote.remote(job, inputs.data(job)) for job in jobs]

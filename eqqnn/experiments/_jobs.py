@@ -160,6 +160,9 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
     family = job.family
     device = resolve_device(job.device)
     if data is None:
+        from eqqnn.experiments._budget import guard_job_memory
+
+        guard_job_memory(job)
         data = PhaseTask(job.task, precision=job.precision).data_for(family.input_kind)
     dtype = torch.float32 if job.precision == "single" else None
     train_data, test_data = (cast_precision(d, job.precision).to(device) for d in data)
@@ -262,6 +265,13 @@ def _check_run_folder(job: Job, folder: Path, resuming: bool) -> None:
     (only ``epochs`` may grow: that extends the run)."""
     import json
 
+    from eqqnn._resources import make_output_folder
+
+    if job.resume and not resuming:
+        raise InvalidParameterError(
+            f"nothing to resume: {folder} holds no checkpoint.pt (run without --resume to "
+            "start this run)"
+        )
     path = folder / "job.json"
     mine = _job_identity(job)
     if resuming and path.exists():
@@ -273,7 +283,7 @@ def _check_run_folder(job: Job, folder: Path, resuming: bool) -> None:
                 f"{folder} holds a different job ({detail}); resume with the same settings "
                 "(only --epochs may change, to extend the run) or use a new --out folder"
             )
-    folder.mkdir(parents=True, exist_ok=True)
+    make_output_folder(folder)
     path.write_text(json.dumps(mine, indent=1))
 
 

@@ -33,6 +33,7 @@ from eqqnn.errors import BackendError, DimensionError, InvalidParameterError
 __all__ = [
     "COMPLEX_DTYPES",
     "Backend",
+    "check_device",
     "check_norms",
     "check_params",
     "check_states",
@@ -44,6 +45,27 @@ __all__ = [
 
 #: The dtypes a state may have.
 COMPLEX_DTYPES = (torch.complex64, torch.complex128)
+
+
+def check_device(device: Any) -> torch.device | None:
+    """``None`` or a usable torch device: an unknown name, or CUDA on a machine without
+    it, is refused here rather than at the first computation."""
+    if device is None:
+        return None
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InvalidParameterError(
+            f"unknown device {device!r}; expected 'cpu', 'cuda', 'cuda:k' or a torch.device"
+        ) from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InvalidParameterError(f"device {device!r} requested but CUDA is not available")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise InvalidParameterError(
+                f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA devices"
+            )
+    return dev
 
 
 def real_dtype_of(dtype: torch.dtype) -> torch.dtype:

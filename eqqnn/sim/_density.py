@@ -30,6 +30,7 @@ from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeE
 from eqqnn.sim._backend import (
     COMPLEX_DTYPES,
     Backend,
+    check_device,
     check_norms,
     check_params,
     check_states,
@@ -176,7 +177,7 @@ class DensityMatrixBackend(Backend):
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
         if noise is not None and not isinstance(noise, NoiseModel):
             raise InvalidParameterError(f"noise must be a NoiseModel, got {noise!r}")
-        self.device = None if device is None else torch.device(device)
+        self.device = check_device(device)
         self.dtype = dtype
         self.noise = noise or NoiseModel()
         self.max_qubits = check_int("max_qubits", max_qubits, minimum=1, maximum=14)

@@ -34,6 +34,7 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.sim._backend import (
     COMPLEX_DTYPES,
     Backend,
+    check_device,
     check_params,
     check_states,
     real_dtype_of,
@@ -129,7 +130,7 @@ class StatevectorBackend(Backend):
     ) -> None:
         if dtype is not None and dtype not in COMPLEX_DTYPES:
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
-        self.device = None if device is None else torch.device(device)
+        self.device = check_device(device)
         self.dtype = dtype
         self.gradient = check_choice("gradient", gradient, ("autograd", "adjoint"))
         self.chunk_bytes = 4 << 20

@@ -55,7 +55,12 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     """``"auto"``/``None``: CUDA when available, else CPU; otherwise the named device."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InvalidParameterError(
+            f"unknown device {device!r}; expected 'cpu', 'cuda', 'cuda:k' or 'auto'"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise InvalidParameterError(f"device {device!r} requested but CUDA is not available")
     return dev

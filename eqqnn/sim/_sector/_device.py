@@ -19,7 +19,7 @@ from eqqnn._input_kind import InputKind
 from eqqnn._validation import check_choice
 from eqqnn.circuits import Circuit
 from eqqnn.errors import InvalidParameterError
-from eqqnn.sim._backend import COMPLEX_DTYPES, Backend, check_params, real_dtype_of
+from eqqnn.sim._backend import COMPLEX_DTYPES, Backend, check_device, check_params, real_dtype_of
 from eqqnn.sim._sector import _numba_kernels as _nb
 from eqqnn.sim._sector._adjoint import (
     _AdjointExpectation,
@@ -104,7 +104,7 @@ class SpinSectorBackend(Backend):
     ) -> None:
         if dtype is not None and dtype not in COMPLEX_DTYPES:
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
-        self.device = None if device is None else torch.device(device)
+        self.device = check_device(device)
         self.dtype = dtype
         self.gradient = check_choice("gradient", gradient, ("adjoint", "autograd"))
         self.kernel = check_choice("kernel", kernel, KERNELS)
