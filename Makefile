@@ -10,7 +10,7 @@ PIP := $(PY) -m pip
 # install any other torch build first: an existing torch is kept.
 TORCH_CPU ?= torch==2.13.0
 
-.PHONY: demo test test-slow lint format clean venv
+.PHONY: demo test test-slow docs lint format clean venv
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -29,15 +29,24 @@ $(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-docs: $(VENV)/.torch pyproject.toml
+	$(PIP) install --quiet -e ".[dev,docs]"
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 venv: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/eqqnn compare --preset quick --out runs/demo
 
 test: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks
-	$(VENV)/bin/ruff format --check eqqnn tests tutorials benchmarks
+	$(VENV)/bin/ruff check eqqnn tests tutorials benchmarks docs/*.py
+	$(VENV)/bin/ruff format --check eqqnn tests tutorials benchmarks docs/*.py
 	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q -m "not slow" eqqnn tests
+
+# The documentation site (site/), warnings as errors; EQQNN_DOCS_EXECUTE=1 also executes
+# the tutorial notebooks (they run in the test suite either way).
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Heavier tests (marked `slow`), runnable on their own.
 test-slow: $(VENV)/.installed-dev
@@ -51,4 +60,4 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format eqqnn tests tutorials benchmarks
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache site

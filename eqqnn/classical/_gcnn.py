@@ -86,6 +86,8 @@ class LiftingConv(nn.Module):
     seed, gain, dtype, device
         Initial kernel :math:`\psi \sim \mathcal N(0, \mathrm{gain}^2 / (c_{in} d))`.
 
+    Notes
+    -----
     Inputs ``(..., in_channels, d)``; outputs ``(..., out_channels, |G|)``.
 
     Examples
@@ -187,6 +189,8 @@ class GroupConv(nn.Module):
         Initial kernel with variance :math:`\mathrm{gain}^2/(c_{in}|G|)` per entry of
         the full kernel.
 
+    Notes
+    -----
     Inputs and outputs ``(..., channels, |G|)``.
 
     Examples

@@ -190,6 +190,8 @@ class EquivariantLinear(nn.Module):
     dtype, device
         Of the parameters and buffers.
 
+    Notes
+    -----
     Inputs ``(..., in_channels, d_in)``; outputs ``(..., out_channels, d_out)``.
 
     Examples

@@ -234,6 +234,8 @@ class LearnedDegreeLinear(_PairTwirl):
         :class:`EquivariantLinear`, the rest with variance
         :math:`\mathrm{gain}^2/(c_{in} d_{in})`.
 
+    Notes
+    -----
     Inputs ``(..., in_channels, d_in)``; outputs ``(..., out_channels, d_out)``.
 
     Examples
@@ -550,6 +552,8 @@ class RelaxedGroupConv(nn.Module):
         Each bank starts with variance :math:`\mathrm{gain}^2/(L c_{in} |G|)` per entry, so
         the equivalent :class:`GroupConv` kernel has the usual variance.
 
+    Notes
+    -----
     Inputs and outputs ``(..., channels, |G|)``.
 
     Examples

@@ -91,6 +91,8 @@ class VectorLinear(nn.Module):
     in_channels, out_channels, seed, gain, dtype, device
         As in :class:`~eqqnn.classical.EquivariantLinear`.
 
+    Notes
+    -----
     Inputs ``(..., in_channels, n_in, 3)``, outputs ``(..., out_channels, n_out, 3)``.
 
     Examples

@@ -53,6 +53,8 @@ class QuantumClassifier(nn.Module):
         Optional module mapping the readout probabilities ``(B,)`` to the output
         probabilities (e.g. :class:`~eqqnn.models.AffineSigmoid`); trained too.
 
+    Notes
+    -----
     Inputs: a batch of state vectors ``(B, 2^n)`` (complex64/complex128) in the qubit
     basis, qubit 0 most significant; other forms where the backend accepts them (its
     ``input_kinds``; singlet-sector coordinates for :class:`~eqqnn.sim.SpinSectorBackend`).

@@ -150,6 +150,8 @@ class DensityMatrixBackend(Backend):
     max_qubits
         Refuse larger registers (memory is :math:`B\,4^n` complex numbers).
 
+    Notes
+    -----
     Inputs are state vectors ``(B, 2^n)`` or density matrices ``(B, 2^n, 2^n)``.
 
     Examples

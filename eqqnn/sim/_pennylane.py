@@ -206,6 +206,8 @@ class PennyLaneBackend(Backend):
     device_kwargs
         Passed to :func:`qml.device` (e.g. ``seed=...``, ``c_dtype=...``).
 
+    Notes
+    -----
     Input states are prepared with ``qml.StatePrep`` (``normalize=False``), broadcast over
     the batch, and the readout is ``qml.expval(qml.Hermitian(O, wires))``.  Results are
     float64 torch tensors; gradients flow to the parameters (not to the states).  QNodes

@@ -324,6 +324,8 @@ class QiskitBackend(Backend):
     optimization_level
         Transpiler level for non-Aer backends (default 1).
 
+    Notes
+    -----
     Results are float64 torch tensors; gradients (parameter shift) are available for
     circuits whose gates are all native.
 
