@@ -378,20 +378,30 @@ def study(
         typer.echo(f"wrote {result['outputs']['json']}, {result['outputs']['png']}")
 
 
-@app.command()
+_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _benchmark_names() -> list[str]:
+    return sorted(p.stem.removeprefix("bench_") for p in _BENCHMARKS.glob("bench_*.py"))
+
+
+@app.command(
+    help="Run a script from the repository's benchmarks/ folder (source checkouts only). "
+    f"Available: {', '.join(_benchmark_names()) or 'none (not a source checkout)'}."
+)
 def bench(
     name: str = typer.Argument(..., help="Benchmark name, e.g. 'sector_ground_state'."),
-    quick: bool = typer.Option(True, help="Pass --quick to the benchmark script."),
+    quick: bool = typer.Option(
+        True, help="Pass --quick to the benchmark script (where the script has that option)."
+    ),
 ) -> None:
-    """Run a script from the repository's benchmarks/ folder (source checkouts only)."""
     import subprocess
 
-    root = Path(__file__).resolve().parents[2] / "benchmarks"
-    script = root / f"bench_{name}.py"
+    script = _BENCHMARKS / f"bench_{name}.py"
     if not script.exists():
-        available = sorted(p.stem.removeprefix("bench_") for p in root.glob("bench_*.py"))
-        raise typer.BadParameter(f"no benchmark {name!r}; available: {available}")
-    cmd = [sys.executable, str(script), *(["--quick"] if quick else [])]
+        raise typer.BadParameter(f"no benchmark {name!r}; available: {_benchmark_names()}")
+    takes_quick = "--quick" in script.read_text()
+    cmd = [sys.executable, str(script), *(["--quick"] if quick and takes_quick else [])]
     raise typer.Exit(subprocess.call(cmd))
 
 

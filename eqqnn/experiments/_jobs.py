@@ -199,6 +199,7 @@ def run_job(job: Job, data: tuple[TensorData, TensorData] | None = None) -> JobR
         run_dir=None if job.run_dir is None else Path(job.run_dir),
         resume=job.resume,
         progress=job.progress,
+        label=f"{family.name} n={job.task.n_qubits}",
     )
     record = JobRecord(
         model=family.name,

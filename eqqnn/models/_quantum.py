@@ -110,6 +110,11 @@ class QuantumClassifier(nn.Module):
         self.output_map = output_map
 
     @property
+    def name(self) -> str:
+        """The circuit's name (``su2_qcnn``, ``qcnn``, ...): what progress bars show."""
+        return self.circuit.name
+
+    @property
     def n_parameters(self) -> int:
         """Number of trainable real parameters (circuit slots plus the map's own)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)

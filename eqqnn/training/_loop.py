@@ -295,6 +295,7 @@ def train(
     resume: bool = False,
     progress: bool | None = None,
     tensorboard: bool = False,
+    label: str | None = None,
 ) -> TrainResult:
     """Train ``model`` (any :class:`~eqqnn.models.PhaseClassifier`) and evaluate it.
 
@@ -315,6 +316,8 @@ def train(
         Show a rich progress bar (default: only when stderr is a terminal).
     tensorboard
         Also log scalars to ``run_dir/tensorboard`` (needs the ``tensorboard`` package).
+    label
+        Label of the progress bar (default: the model's ``name`` or class name).
 
     Examples
     --------
@@ -371,7 +374,7 @@ def train(
             writer = SummaryWriter(str(run_dir / "tensorboard"))
     n = len(train_data)
     labels = train_data.labels
-    bar = _progress(progress, cfg.epochs, getattr(model, "name", type(model).__name__))
+    bar = _progress(progress, cfg.epochs, label or getattr(model, "name", type(model).__name__))
 
     def checkpoint(epoch: int) -> None:
         if ckpt_path is None:

@@ -104,3 +104,17 @@ def test_resuming_another_model_is_refused_by_name(tmp_path: Path) -> None:
     assert "holds a different job" in str(bad.exception)
     assert "model: 'EQCNN-sector' there, 'MLP' now" in str(bad.exception)
     del main
+
+
+def test_bench_lists_and_runs_scripts_without_quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    help_text = runner.invoke(app, ["bench", "--help"]).output
+    assert "ground_states" in help_text and "spin_sector" in help_text
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    assert runner.invoke(app, ["bench", "ground_states"]).exit_code == 0
+    assert runner.invoke(app, ["bench", "spin_sector"]).exit_code == 0
+    assert "--quick" not in calls[0]  # bench_ground_states.py has no --quick option
+    assert calls[1][-1] == "--quick"
+    assert runner.invoke(app, ["bench", "nope"]).exit_code != 0

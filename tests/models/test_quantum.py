@@ -52,3 +52,11 @@ def test_bad_arguments() -> None:
         QuantumClassifier("su2_qcnn")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="float32 or float64"):
         QuantumClassifier(su2_qcnn(4), dtype=torch.int64)
+
+
+def test_name_is_the_circuit_name_for_progress_bars() -> None:
+    from eqqnn.circuits import qcnn, su2_qcnn
+    from eqqnn.models import QuantumClassifier
+
+    assert QuantumClassifier(su2_qcnn(4)).name == "su2_qcnn"
+    assert QuantumClassifier(qcnn(4)).name == "qcnn"
