@@ -29,6 +29,7 @@ BACKENDS = {
     "statevector-adjoint": lambda: StatevectorBackend(gradient="adjoint"),
     "spin-sector": SpinSectorBackend,
     "spin-sector-torch": lambda: SpinSectorBackend(kernel="torch"),
+    "spin-sector-on-the-fly": lambda: SpinSectorBackend(operators="on_the_fly"),
     "shots-exact": lambda: ShotsBackend(shots=None),
     "density-matrix": DensityMatrixBackend,
     "pennylane": PennyLaneBackend,

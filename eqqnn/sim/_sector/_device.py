@@ -38,6 +38,13 @@ __all__ = ["KERNELS", "SpinSectorBackend"]
 
 #: Kernel families of the adjoint path (``kernel=`` of :class:`SpinSectorBackend`).
 KERNELS = ("auto", "numba", "scipy", "torch")
+#: How the numba path holds its operators (``operators=``): stored sparse matrices, or
+#: Young's orthogonal form recomputed per row from packed tableau words.
+OPERATOR_MODES = ("auto", "stored", "on_the_fly")
+#: Sector dimension from which ``operators="auto"`` computes them on the fly: stored
+#: operators take about 1.9 kB per amplitude (4.8 GiB at n = 28, d = 2 674 440; 67 GiB
+#: would be needed at n = 32), the packed words 8 bytes.
+ON_THE_FLY_MIN_DIM = 2_000_000
 
 
 class SpinSectorBackend(Backend):
@@ -79,6 +86,13 @@ class SpinSectorBackend(Backend):
         numba cannot be imported, torch elsewhere), ``"numba"`` (CPU and adjoint only;
         raises :class:`~eqqnn.errors.InvalidParameterError` without numba), ``"scipy"``
         or ``"torch"``.
+    operators
+        One of :data:`OPERATOR_MODES`, for the numba path: ``"stored"`` (sparse
+        operators built once per transposition and gate, fused where that saves passes),
+        ``"on_the_fly"`` (Young's orthogonal form recomputed per row from packed tableau
+        words, :mod:`eqqnn.sim._sector._free_kernels`: memory is the state buffers and
+        8 bytes per amplitude, whatever the circuit) or ``"auto"`` (on the fly from
+        :data:`ON_THE_FLY_MIN_DIM` amplitudes, i.e. n >= 28 for singlets).
 
     Examples
     --------
@@ -101,6 +115,7 @@ class SpinSectorBackend(Backend):
         gradient: str = "adjoint",
         spins: Iterable[float] | None = None,
         kernel: str = "auto",
+        operators: str = "auto",
     ) -> None:
         if dtype is not None and dtype not in COMPLEX_DTYPES:
             raise InvalidParameterError(f"dtype must be complex64 or complex128, got {dtype}")
@@ -108,6 +123,7 @@ class SpinSectorBackend(Backend):
         self.dtype = dtype
         self.gradient = check_choice("gradient", gradient, ("adjoint", "autograd"))
         self.kernel = check_choice("kernel", kernel, KERNELS)
+        self.operators = check_choice("operators", operators, OPERATOR_MODES)
         if self.kernel == "numba":
             if not _nb.AVAILABLE:
                 raise InvalidParameterError(
@@ -146,7 +162,7 @@ class SpinSectorBackend(Backend):
     def __repr__(self) -> str:
         return (
             f"SpinSectorBackend(device={self.device}, dtype={self.dtype}, "
-            f"gradient={self.gradient!r}, spins={self.spins})"
+            f"gradient={self.gradient!r}, spins={self.spins}, operators={self.operators!r})"
         )
 
     # ------------------------------------------------------------------ compilation
@@ -232,6 +248,12 @@ class SpinSectorBackend(Backend):
             return "numba"
         return "scipy" if _csr_matvecs is not None else "torch"
 
+    def _on_the_fly(self, sectors: list[_Sector]) -> bool:
+        """Whether the numba path computes its operators per row (see ``operators``)."""
+        if self.operators != "auto":
+            return self.operators == "on_the_fly"
+        return max(sec.kernel.dim for sec in sectors) >= ON_THE_FLY_MIN_DIM
+
     def _use_scipy(self, device: torch.device) -> bool:
         return self._engine(device) == "scipy"
 
@@ -244,7 +266,8 @@ class SpinSectorBackend(Backend):
         if self.gradient == "adjoint":
             kind = self._engine(sectors[0].data.device)
             if kind == "numba":
-                return _NumbaExpectation.apply(params, prog, sectors, batch)
+                free = self._on_the_fly(sectors)
+                return _NumbaExpectation.apply(params, prog, sectors, batch, free)
             engine = _Engine(kind == "scipy")
             return _AdjointExpectation.apply(params, prog, sectors, batch, engine)
         finals = _forward_functional(prog, sectors, params)
@@ -278,11 +301,11 @@ class SpinSectorBackend(Backend):
                 undone.append(psi)
         elif self._engine(sectors[0].data.device) == "numba":
             with torch.no_grad():
-                runs, owned = _numba_forward(prog, sectors, params)
+                runs, owned = _numba_forward(prog, sectors, params, free=self._on_the_fly(sectors))
                 undone = []
                 for run, own in zip(runs, owned, strict=True):
                     word = tuple(reversed(prog.frame))
-                    ops = run.kern.word_ops(word, run.large) if word else ()
+                    ops = run.word(word) if word else ()
                     run.perms(ops, own)
                     undone.append(torch.from_numpy(_nb.from_planar(run.cur)))
         else:

@@ -94,6 +94,22 @@ class _CsrOp:
         return self.indices.shape[0] / max(1, self.indptr.shape[0] - 1)
 
 
+@dataclass(frozen=True)
+class _FreeOp:
+    r"""An adjacent transposition :math:`s_k` recomputed per row (matrix-free numba path,
+    :mod:`eqqnn.sim._sector._free_kernels`): a pure transposition (slots ``-1``) or the
+    two-wire gate :math:`c_{\mathrm{slot\_e}} I + c_{\mathrm{slot\_t}} D(s_k)`."""
+
+    k: int
+    slot_e: int = -1
+    slot_t: int = -1
+
+    @property
+    def fill(self) -> float:
+        """Entries read per row (the row and its partner)."""
+        return 2.0
+
+
 def _fill(mat: sp.spmatrix) -> float:
     return mat.nnz / max(1, mat.shape[0])
 
@@ -164,6 +180,45 @@ class _SectorKernel:
         self._lock = threading.Lock()
         self._ops: dict[tuple, Any] = {}  # numba operators and plans
         self._ops_lock = threading.RLock()
+        self._free: dict[Any, np.ndarray] = {}  # packed words and partner deltas
+
+    # ------------------------------------------------------------------ matrix-free
+    def free_words(self) -> np.ndarray:
+        """Packed tableau words of the sector (8 bytes per row; built once)."""
+        from eqqnn.sim._sector._free_kernels import packed_words
+
+        with self._ops_lock:
+            words = self._free.get("words")
+            if words is None:
+                words = self._free["words"] = packed_words(self.n, self.two_j)
+            return words
+
+    def free_deltas(self, k: int) -> np.ndarray:
+        """Partner offsets of :math:`s_k` by count of ones before ``k``."""
+        from eqqnn.sim._sector._free_kernels import partner_deltas
+
+        with self._ops_lock:
+            delta = self._free.get(k)
+            if delta is None:
+                delta = self._free[k] = partner_deltas(self.n, k)
+            return delta
+
+    @staticmethod
+    def free_word_ops(word: Sequence[int]) -> tuple[_FreeOp, ...]:
+        """One matrix-free pass per transposition of ``word`` (nothing is fused: a fused
+        run would be a stored sparse product)."""
+        return tuple(_FreeOp(k) for k in word)
+
+    def free_gate_plan(self, step: _GateStep, large: bool) -> tuple[tuple, Any, tuple]:
+        """:meth:`gate_plan` without stored operators for two-wire gates: conjugate the
+        wires next to each other with transpositions, one matrix-free pass for the gate;
+        3- and 4-wire gates keep their sparse operators."""
+        pos, alg = step.positions, step.algebra
+        if alg.k != 2:
+            return self.gate_plan(step, large)
+        moves, target = _gather_moves(pos)
+        op = _FreeOp(target[0], alg.slot[0], alg.slot[alg.children[0][0]])
+        return self.free_word_ops(moves), op, self.free_word_ops(moves[::-1])
 
     # ------------------------------------------------------------------ numba operators
     def _real_np(self) -> type:

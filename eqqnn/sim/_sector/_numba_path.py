@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from eqqnn.sim._sector import _free_kernels as _free
 from eqqnn.sim._sector import _kernels
 from eqqnn.sim._sector import _numba_kernels as _nb
-from eqqnn.sim._sector._compile import _Program, _Relabel
-from eqqnn.sim._sector._kernels import _CsrOp, _SectorKernel
+from eqqnn.sim._sector._compile import _GateStep, _Program, _Relabel
+from eqqnn.sim._sector._kernels import _CsrOp, _FreeOp, _SectorKernel
 from eqqnn.sim._sector._reduce import _planar_row_values
 from eqqnn.sim._sector._states import _Sector
 
@@ -39,9 +40,12 @@ class _NumbaRun:
     ``(d, 2R)`` for a state of ``R`` complex columns, ``(d, 4R)`` for ``W = [ψ | μ]``.
     """
 
-    def __init__(self, kern: _SectorKernel, data: np.ndarray, large: bool) -> None:
+    def __init__(
+        self, kern: _SectorKernel, data: np.ndarray, large: bool, free: bool = False
+    ) -> None:
         self.kern = kern
         self.large = large
+        self.free = free  # matrix-free passes (no stored operators) for two-wire gates
         self.cur = data  # planar; the input is never written
         self.spare: list[np.ndarray] = []
         d, width = data.shape
@@ -56,12 +60,30 @@ class _NumbaRun:
             self.spare.append(self.cur)
         self.cur = out
 
-    def perms(self, ops: Iterable[_CsrOp], owned: bool = True) -> bool:
+    def plan(self, step: _GateStep) -> tuple[tuple, Any, tuple]:
+        """``(pre, gate, post)`` of a gate step in this run's mode."""
+        if self.free:
+            return self.kern.free_gate_plan(step, self.large)
+        return self.kern.gate_plan(step, self.large)
+
+    def word(self, ks: Iterable[int]) -> tuple:
+        """The passes of a word of adjacent transpositions in this run's mode."""
+        ks = tuple(ks)
+        return self.kern.free_word_ops(ks) if self.free else self.kern.word_ops(ks, self.large)
+
+    def _free_args(self, op: _FreeOp) -> tuple[np.ndarray, int, np.ndarray]:
+        return self.kern.free_words(), op.k, self.kern.free_deltas(op.k)
+
+    def perms(self, ops: Iterable[Any], owned: bool = True) -> bool:
         """Apply pure permutations in order (rows of the real array).  Returns whether
         ``cur`` is owned."""
         for op in ops:
             out = self._next()
-            _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
+            if isinstance(op, _FreeOp):
+                one = np.array([0.0, 1.0], dtype=np.result_type(self.cur.dtype, np.complex64))
+                _free.free_gate_pass(*self._free_args(op), one, self.cur, out, self.chunks)
+            else:
+                _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
             _count(op, self.cur)
             self._advance(out, owned)
             owned = True
@@ -70,21 +92,39 @@ class _NumbaRun:
     def _complex(self, coef: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(coef, dtype=np.result_type(self.cur.dtype, np.complex64))
 
-    def gate(self, op: _CsrOp, coef: np.ndarray, owned: bool) -> np.ndarray:
+    def gate(self, op: Any, coef: np.ndarray, owned: bool) -> np.ndarray:
         out = self._next()
-        _nb.gate_pass(
-            op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
-        )
+        if isinstance(op, _FreeOp):
+            pair = self._complex(np.asarray(coef)[[op.slot_e, op.slot_t]])
+            _free.free_gate_pass(*self._free_args(op), pair, self.cur, out, self.chunks)
+        else:
+            _nb.gate_pass(
+                op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
+            )
         _count(op, self.cur)
         self._advance(out, owned)
         return out
 
-    def adjoint(self, op: _CsrOp, dcoef: np.ndarray, xcoef: np.ndarray) -> np.ndarray:
+    def adjoint(self, op: Any, dcoef: np.ndarray, xcoef: np.ndarray) -> np.ndarray:
         """``W <- Σ d_π D(π) W``; returns ``(m,)`` complex128 :math:`<μ|X_a|ψ>`."""
         out = self._next()
         quarter = self.cur.shape[1] // 4
         m = xcoef.shape[0]
         acc = np.zeros((self.chunks, m, quarter), dtype=np.complex128)
+        if isinstance(op, _FreeOp):
+            slots = [op.slot_e, op.slot_t]
+            _free.free_adjoint_pass(
+                *self._free_args(op),
+                self._complex(np.asarray(dcoef)[slots]),
+                self._complex(np.ascontiguousarray(np.asarray(xcoef)[:, slots])),
+                self.cur,
+                out,
+                acc,
+                self.chunks,
+            )
+            _count(op, self.cur)
+            self._advance(out, True)
+            return acc.sum(axis=(0, 2))
         kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
         kernel(
             op.indptr,
@@ -102,7 +142,7 @@ class _NumbaRun:
         return acc.sum(axis=(0, 2))
 
 
-def _count(op: _CsrOp, x: np.ndarray) -> None:
+def _count(op: _CsrOp | _FreeOp, x: np.ndarray) -> None:
     if NUMBA_STATS is not None:
         NUMBA_STATS[0] += 1
         NUMBA_STATS[1] += int(x.nbytes * (op.fill + 1))
@@ -117,6 +157,7 @@ def _numba_forward(
     sectors: list[_Sector],
     params: torch.Tensor,
     coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    free: bool = False,
 ) -> tuple[list[_NumbaRun], list[bool]]:
     """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call.
 
@@ -124,12 +165,14 @@ def _numba_forward(
     index in ``prog.steps``, for the backward sweep."""
     _nb.set_threads(torch.get_num_threads())
     theta = params.detach().to("cpu", torch.float64)
-    runs = [_NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data)) for s in sectors]
+    runs = [
+        _NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data), free) for s in sectors
+    ]
     owned = [True] * len(sectors)  # the planar copies
     for i, step in enumerate(prog.steps):
         if isinstance(step, _Relabel):
             for j, run in enumerate(runs):
-                ops = run.kern.word_ops(step.ks, run.large)
+                ops = run.word(step.ks)
                 owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
             continue
         coef = step.coefficients(theta)
@@ -137,7 +180,7 @@ def _numba_forward(
             coefs[i] = coef
         c = coef[0]
         for j, run in enumerate(runs):
-            pre, op, post = run.kern.gate_plan(step, run.large)
+            pre, op, post = run.plan(step)
             owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
             run.gate(op, c, owned[j])
             owned[j] = run.perms(post)
@@ -147,19 +190,24 @@ def _numba_forward(
 class _NumbaExpectation(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
-        ctx: Any, params: torch.Tensor, prog: _Program, sectors: list[_Sector], batch: int
+        ctx: Any,
+        params: torch.Tensor,
+        prog: _Program,
+        sectors: list[_Sector],
+        batch: int,
+        free: bool = False,
     ) -> torch.Tensor:
         coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         with torch.no_grad():
-            runs, _ = _numba_forward(prog, sectors, params, coefs)
+            runs, _ = _numba_forward(prog, sectors, params, coefs, free)
             c = prog.readout.constant
             assert c is not None
             value = None
             lams = []
             for run in runs:
-                pre, op, post = run.kern.gate_plan(prog.readout, run.large)
+                pre, op, post = run.plan(prog.readout)
                 psi = run.cur
-                ro = _NumbaRun(run.kern, psi, run.large)  # λ = O ψ in a fresh buffer
+                ro = _NumbaRun(run.kern, psi, run.large, free)  # λ = O ψ in a fresh buffer
                 ro.gate(op, c, ro.perms(pre, False) if pre else False)
                 ro.perms(post)
                 lam = ro.cur
@@ -167,7 +215,7 @@ class _NumbaExpectation(torch.autograd.Function):
                 part = _planar_row_values(psi, lam, batch)
                 value = part if value is None else value + part
         assert value is not None
-        ctx.prog, ctx.sectors, ctx.batch = prog, sectors, batch
+        ctx.prog, ctx.sectors, ctx.batch, ctx.free = prog, sectors, batch, free
         ctx.states = [run.cur for run in runs]
         ctx.lams = lams
         ctx.params_meta = (params.dtype, params.device)
@@ -194,7 +242,10 @@ class _NumbaExpectation(torch.autograd.Function):
                 out=w[:, r2:].reshape(d, 2, batch, -1),
             )
             run = _NumbaRun(
-                sec.kernel, w, _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES
+                sec.kernel,
+                w,
+                _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES,
+                ctx.free,
             )
             runs.append(run)
         ctx.states = ctx.lams = None  # release the forward buffers
@@ -204,18 +255,18 @@ class _NumbaExpectation(torch.autograd.Function):
             if isinstance(step, _Relabel):
                 word = step.ks[::-1]
                 for run in runs:
-                    run.perms(run.kern.word_ops(word, run.large))
+                    run.perms(run.word(word))
                 continue
             _, dcoef, xcoef = coefs[i]
             m = len(xcoef)
             total = np.zeros(m, dtype=np.complex128)
             xc = np.asarray(xcoef).reshape(m, step.algebra.size)
             for run in runs:
-                pre, op, post = run.kern.gate_plan(step, run.large)
+                pre, op, post = run.plan(step)
                 run.perms(pre)
                 total += run.adjoint(op, dcoef, xc)
                 run.perms(post)
             if m:
                 np.add.at(grad, list(step.params), 2.0 * total.real)
         dtype, device = ctx.params_meta
-        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None
+        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None, None

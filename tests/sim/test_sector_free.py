@@ -1,0 +1,85 @@
+"""The matrix-free sector kernels: Young's orthogonal form recomputed per row from packed
+tableau words equals the stored sparse operators, kernel by kernel and through the
+backend (values, gradients, final states)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from eqqnn.circuits import su2_qcnn
+from eqqnn.errors import InvalidParameterError
+from eqqnn.sim import SpinSectorBackend
+from eqqnn.sim._sector import _device
+from eqqnn.sim._sector._free_kernels import (
+    free_adjoint_pass,
+    free_gate_pass,
+    packed_words,
+    partner_deltas,
+)
+from eqqnn.symmetry import two_row_tableaux, young_orthogonal_form
+from eqqnn.testing import random_parameters, random_state_batch
+
+
+@pytest.mark.parametrize(("n", "two_j"), [(6, 0), (8, 2), (9, 1), (10, 0), (11, 3)])
+def test_words_and_passes_match_the_stored_form(n: int, two_j: int) -> None:
+    words = packed_words(n, two_j)
+    rows = two_row_tableaux(n, two_j / 2).astype(np.int64)
+    np.testing.assert_array_equal(words, (rows << np.arange(n)).sum(axis=1))
+    form = young_orthogonal_form(n, two_j / 2)
+    rng = np.random.default_rng(n + two_j)
+    d = form.dim
+    coef = np.array([0.3 + 0.1j, -0.7 + 0.2j])
+    xcoef = np.array([[0.5, 1j], [1.0, -0.3]])
+    for k in range(n - 1):
+        s_k = form.transposition_matrix(k).toarray()
+        x = rng.normal(size=(d, 3)) + 1j * rng.normal(size=(d, 3))
+        mu = rng.normal(size=(d, 3)) + 1j * rng.normal(size=(d, 3))
+        planar = np.concatenate([x.real, x.imag], axis=1)
+        y = np.empty_like(planar)
+        free_gate_pass(words, k, partner_deltas(n, k), coef, planar, y, 4)
+        np.testing.assert_allclose(
+            y[:, :3] + 1j * y[:, 3:], coef[0] * x + coef[1] * s_k @ x, atol=1e-12
+        )
+        w = np.concatenate([x.real, x.imag, mu.real, mu.imag], axis=1)
+        out, acc = np.empty_like(w), np.zeros((4, 2, 3), dtype=complex)
+        free_adjoint_pass(words, k, partner_deltas(n, k), coef, xcoef, w, out, acc, 4)
+        moved = coef[0] * mu + coef[1] * s_k @ mu
+        np.testing.assert_allclose(out[:, 6:9] + 1j * out[:, 9:], moved, atol=1e-12)
+        for g in range(2):
+            x_psi = xcoef[g, 0] * x + xcoef[g, 1] * s_k @ x
+            np.testing.assert_allclose(acc[:, g].sum(0), (mu.conj() * x_psi).sum(0), atol=1e-10)
+
+
+@pytest.mark.parametrize("n", [6, 8, 10])
+def test_backend_on_the_fly_equals_stored(n: int) -> None:
+    c = su2_qcnn(n)
+    theta = random_parameters(c, seed=n)
+    psi = random_state_batch(n, 3, seed=n)  # every spin sector has weight
+    weights = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    results = {}
+    for mode in ("stored", "on_the_fly"):
+        backend = SpinSectorBackend(operators=mode)
+        t = theta.clone().requires_grad_(True)
+        value = backend.expectation(c, t, psi)
+        (grad,) = torch.autograd.grad((value * weights).sum(), t)
+        final = backend.final_sector_states(c, theta, psi)
+        results[mode] = (value.detach(), grad, final)
+    stored, free = results["stored"], results["on_the_fly"]
+    torch.testing.assert_close(free[0], stored[0], atol=1e-12, rtol=0)
+    torch.testing.assert_close(free[1], stored[1], atol=1e-12, rtol=0)
+    for spin in stored[2]:
+        torch.testing.assert_close(free[2][spin], stored[2][spin], atol=1e-12, rtol=0)
+
+
+def test_auto_switches_by_sector_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = su2_qcnn(6)
+    psi = random_state_batch(6, 1)
+    backend = SpinSectorBackend()
+    _, sectors, _, _ = backend._prepare(c, torch.zeros(c.n_params), psi, False)
+    assert not backend._on_the_fly(sectors)
+    monkeypatch.setattr(_device, "ON_THE_FLY_MIN_DIM", 5)
+    assert backend._on_the_fly(sectors)
+    with pytest.raises(InvalidParameterError, match="operators"):
+        SpinSectorBackend(operators="sparse")
