@@ -59,7 +59,7 @@ def main() -> None:
         t = time.perf_counter()
         value = backend.expectation(circuit, theta, states)
         value.sum().backward()
-        return time.perf_counter() - t, float(value.sum()), theta.grad
+        return time.perf_counter() - t, float(value.detach().sum()), theta.grad
 
     cold, value, grad = step()
     passes = stats[0]
