@@ -166,10 +166,11 @@ print("saved", path)
 # ## 28 qubits
 #
 # The same script trains on 28 qubits: $\dim M_0$ = 2 674 440 complex64 numbers per
-# state (21 MB); a training step of batch 16 takes about 14 s on two CPU cores (74 s for
-# the first, which builds the sector operators) with a peak of about 11 GB (see
-# `benchmarks/bench_spin_sector.py` and `benchmarks/RESULTS.md`); each ground state is a
-# Lanczos solve of about 40 s in $M_0$.
+# state (21 MB).  From this size on the simulator computes Young's orthogonal form on the
+# fly from the tableaux instead of storing sparse operators, so a training step of batch
+# 16 peaks at about 3 GB (about 11 GB with stored operators, `operators="stored"`; see
+# `benchmarks/bench_sector_scale.py` and `benchmarks/RESULTS.md` for the step times);
+# each ground state is a Lanczos solve of about 40 s in $M_0$.
 
 # %%
 print(
