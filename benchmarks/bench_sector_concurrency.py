@@ -8,11 +8,11 @@ warm-up, in three situations:
 * **busy**: next to one single-threaded busy loop (a user's other program);
 * **two jobs**: two such jobs at the same time (two experiments, ``--workers 2``),
 
-for each threading setting in ``--settings``: ``default`` (numba's OpenMP layer as it
-comes), ``passive`` (``OMP_WAIT_POLICY=PASSIVE``: idle OpenMP threads sleep instead of
-spinning), ``workqueue`` (numba's own thread pool) and ``single`` (one thread).  Prints
-each time and its ratio to the idle time of the same setting (target: two jobs within
-3x of idle).  Run it on an otherwise quiet machine.
+for each threading setting in ``--settings``: ``active`` (``OMP_WAIT_POLICY=ACTIVE``: idle
+OpenMP threads spin at the barriers), ``passive`` (``OMP_WAIT_POLICY=PASSIVE``,
+eqqnn's default: they sleep at once), ``workqueue`` (numba's own thread pool) and
+``single`` (one thread).  Prints each time and its ratio to the idle time of the same
+setting (target: two jobs within 3x of idle).  Run it on an otherwise quiet machine.
 
     python benchmarks/bench_sector_concurrency.py
 """
@@ -26,8 +26,8 @@ import sys
 import time
 
 SETTINGS = {
-    "default": {},
-    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "active": {"OMP_WAIT_POLICY": "ACTIVE"},  # idle threads spin
+    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},  # eqqnn's default since this benchmark
     "workqueue": {"NUMBA_THREADING_LAYER": "workqueue"},
     "single": {"NUMBA_NUM_THREADS": "1", "EQQNN_BENCH_THREADS": "1"},
 }
