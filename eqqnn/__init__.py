@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0.dev0"
+from eqqnn._version import __version__
 
 __all__ = ["QuantumClassifier", "__version__", "load", "save"]
 

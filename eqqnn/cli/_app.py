@@ -40,7 +40,7 @@ def _csv_ints(text: str | None, name: str) -> tuple[int, ...] | None:
 
 def _print_version(value: bool) -> None:
     if value:
-        from eqqnn import __version__
+        from eqqnn._version import __version__
 
         typer.echo(f"eqqnn {__version__}")
         raise typer.Exit()

@@ -74,9 +74,9 @@ class CacheWarning(UserWarning):
 
 
 def _eqqnn_version() -> str:
-    import eqqnn  # local import: eqqnn/__init__ may import this package
+    import eqqnn._version  # not the package root, which reaches up to eqqnn.experiments
 
-    return str(eqqnn.__version__)
+    return str(eqqnn._version.__version__)
 
 
 def default_cache_dir() -> Path:

@@ -252,7 +252,7 @@ def save_model(
     >>> bool(torch.equal(again.weights, model.weights))
     True
     """
-    from eqqnn import __version__
+    from eqqnn._version import __version__
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

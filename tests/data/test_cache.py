@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import eqqnn
+import eqqnn._version
 from eqqnn.data import _cache
 from eqqnn.data._cache import CacheWarning, DatasetCache, as_cache, cache_key
 from eqqnn.errors import InvalidParameterError
@@ -71,7 +72,7 @@ class TestKeyAndLocation:
 
     def test_key_depends_on_versions(self, monkeypatch: pytest.MonkeyPatch) -> None:
         base = cache_key(PARAMS)
-        monkeypatch.setattr(eqqnn, "__version__", "9.9.9")
+        monkeypatch.setattr(eqqnn._version, "__version__", "9.9.9")
         bumped_code = cache_key(PARAMS)
         monkeypatch.setattr(_cache, "FORMAT_VERSION", _cache.FORMAT_VERSION + 1)
         bumped_format = cache_key(PARAMS)
