@@ -202,7 +202,7 @@ class EstimatorBackend(Backend):
         from qiskit import QuantumCircuit, transpile
         from qiskit.circuit.library import StatePreparation
 
-        from eqqnn.sim._qiskit import _qargs, _readout_operator
+        from eqqnn.sim._qiskit_build import _qargs, _readout_operator
 
         body = self._body(circuit)
         n = circuit.n_qubits
@@ -220,7 +220,7 @@ class EstimatorBackend(Backend):
         return _Isa(isa, observable, [p.index for p in isa.parameters])
 
     def _body(self, circuit: Circuit) -> Any:
-        from eqqnn.sim._qiskit import _build_body
+        from eqqnn.sim._qiskit_build import _build_body
 
         try:
             return _build_body(circuit, "rotations")
