@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from eqqnn.models import InputKind
 from eqqnn.training import ModelFamily
 
-if TYPE_CHECKING:
-    from eqqnn.experiments._compare import CompareConfig
-    from eqqnn.experiments._jobs import Job
+# ``job`` is an :class:`~eqqnn.experiments.Job` and ``config`` a
+# :class:`~eqqnn.experiments.CompareConfig`: annotated as ``Any`` so that this cost model
+# sits below the modules that use it (no import, not even for type checking, back up).
+Job = Any
+CompareConfig = Any
 
 __all__ = ["SweepEstimate", "estimate_sweep", "guard_job_memory", "job_memory", "singlet_dimension"]
 
