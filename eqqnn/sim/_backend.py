@@ -34,6 +34,7 @@ __all__ = [
     "COMPLEX_DTYPES",
     "Backend",
     "check_device",
+    "check_finite",
     "check_norms",
     "check_params",
     "check_states",
@@ -114,13 +115,21 @@ def check_states(
     return check_norms(states, normalize)
 
 
-def check_norms(states: torch.Tensor, normalize: bool) -> torch.Tensor:
-    """Refuse non-finite rows and rows of norm off 1 (or divide by the norm when
-    ``normalize``); ``states`` is ``(B, d)`` in any basis."""
-    finite = torch.isfinite(torch.view_as_real(states.detach())).flatten(1).all(dim=1)
+def check_finite(states: torch.Tensor) -> None:
+    """Refuse a batch ``(B, ...)`` (real or complex) holding a NaN or infinite entry,
+    naming the first bad row, before any arithmetic touches it."""
+    x = states.detach()
+    flat = torch.view_as_real(x) if x.is_complex() else x
+    finite = torch.isfinite(flat).reshape(x.shape[0], -1).all(dim=1)
     if not bool(finite.all()):
         i = int(torch.nonzero(~finite).flatten()[0])
         raise InvalidParameterError(f"state {i} has a non-finite amplitude (NaN or inf)")
+
+
+def check_norms(states: torch.Tensor, normalize: bool) -> torch.Tensor:
+    """Refuse non-finite rows and rows of norm off 1 (or divide by the norm when
+    ``normalize``); ``states`` is ``(B, d)`` in any basis."""
+    check_finite(states)
     norms = torch.linalg.vector_norm(states.detach(), dim=1)
     tol = 1e-4 if states.dtype == torch.complex64 else 1e-8
     if normalize:

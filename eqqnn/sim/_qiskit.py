@@ -72,6 +72,7 @@ from eqqnn.sim._qiskit_build import (
     _build_body,
     _qargs,
     _readout_operator,
+    backend_name,
 )
 
 __all__ = ["QiskitBackend", "to_qasm3", "to_qiskit"]
@@ -274,9 +275,7 @@ class QiskitBackend(Backend):
     @property
     def backend_name(self) -> str:
         """Name of the Qiskit backend."""
-        name = getattr(self.backend, "name", None)
-        name = name() if callable(name) else name
-        return str(name or type(self.backend).__name__)
+        return backend_name(self.backend)
 
     @property
     def is_aer(self) -> bool:

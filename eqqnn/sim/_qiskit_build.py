@@ -129,3 +129,10 @@ def _readout_operator(circuit: Circuit) -> Any:
     from qiskit.quantum_info import Operator, SparsePauliOp
 
     return SparsePauliOp.from_operator(Operator(np.array(circuit.readout.observable)))
+
+
+def backend_name(backend: Any) -> str:
+    """Name of a Qiskit backend (``name`` attribute or method; the class name otherwise)."""
+    name = getattr(backend, "name", None)
+    name = name() if callable(name) else name
+    return str(name or type(backend).__name__)

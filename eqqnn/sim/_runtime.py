@@ -45,6 +45,7 @@ from eqqnn.circuits import Circuit, ExpGate
 from eqqnn.circuits._native import native_decomposition
 from eqqnn.errors import BackendError, InvalidParameterError
 from eqqnn.sim._backend import Backend, double_params, double_states
+from eqqnn.sim._qiskit_build import backend_name
 
 __all__ = ["EstimatorBackend"]
 
@@ -164,9 +165,7 @@ class EstimatorBackend(Backend):
     @property
     def backend_name(self) -> str:
         """Name of the Qiskit backend."""
-        name = getattr(self.backend, "name", None)
-        name = name() if callable(name) else name
-        return str(name or type(self.backend).__name__)
+        return backend_name(self.backend)
 
     @property
     def _is_aer(self) -> bool:

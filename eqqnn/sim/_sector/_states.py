@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
-from eqqnn.sim._backend import COMPLEX_DTYPES
+from eqqnn.sim._backend import COMPLEX_DTYPES, check_finite
 from eqqnn.sim._sector._kernels import _kernel, _SectorKernel
 from eqqnn.sim._sector._reduce import _column_vdots
 from eqqnn.symmetry._schur_transform import qubit_to_sectors
@@ -81,15 +81,6 @@ def _check_dtype(opts: _Options, x: torch.Tensor, what: str) -> None:
         raise DimensionError(f"{what} must be real or complex floating point, got {x.dtype}")
 
 
-def _check_finite(x: torch.Tensor) -> None:
-    """Refuse NaN or infinite amplitudes before any arithmetic touches them."""
-    flat = torch.view_as_real(x.detach()) if x.is_complex() else x.detach()
-    finite = torch.isfinite(flat).reshape(x.shape[0], -1).all(dim=1)
-    if not bool(finite.all()):
-        i = int(torch.nonzero(~finite).flatten()[0])
-        raise InvalidParameterError(f"state {i} has a non-finite amplitude (NaN or inf)")
-
-
 def _spin_filter(opts: _Options, n: int) -> set[int] | None:
     if opts.spins is None:
         return None
@@ -132,7 +123,7 @@ def _input_sectors(
             raise DimensionError(
                 f"states for {n} qubits must have shape {expect}, got {tuple(states.shape)}"
             )
-        _check_finite(states)
+        check_finite(states)
         if states.shape[1] == d0 and d0 != 2**n:
             if allowed is not None and 0 not in allowed:
                 raise InvalidParameterError(
@@ -202,7 +193,7 @@ def _from_mapping(
         if not isinstance(t, torch.Tensor):
             raise DimensionError(f"sector J={spin} must be a tensor, got {type(t).__name__}")
         _check_dtype(opts, t, f"sector J={spin}")
-        _check_finite(t)
+        check_finite(t)
         d = irrep_dimension(n, two / 2)
         if t.ndim == 2 and two == 0:
             t = t[:, None, :]
