@@ -8,12 +8,12 @@ it, and evaluates the same weights on the 101-point test grid
 * on a fake IBM device of ``qiskit_ibm_runtime.fake_provider`` (its noise model, ISA
   circuits transpiled for its target, ``--shots`` shots),
 
-through :class:`eqqnn.sim.EstimatorBackend` (one Runtime estimator job per evaluation).
-Prints accuracy, the misclassified ratios, the mean |p - p_exact| and the time.
+through :class:`eqqnn.sim.EstimatorBackend` (local estimates: the device's noise model on
+the active qubits' density matrix, then binomial shot noise per Pauli word). Prints
+accuracy, the misclassified ratios, the mean |p - p_exact|, the ISA circuit's size and the
+time.
 
-    python benchmarks/bench_ibm_fake.py --device FakeGuadalupeV2 --shots 4000
-
-(A 133-qubit device such as ``FakeTorino`` grew to 11 GB in the local simulator here.)
+    python benchmarks/bench_ibm_fake.py --device FakeGuadalupeV2 --shots 4000 --test-points 21
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ def main() -> None:
         exact = model(test.inputs(model.input_kind)).numpy()
     print("| evaluation | accuracy | errors at r | mean abs(p - p_exact) | seconds |")
     print("|---|---:|---|---:|---:|")
+    isa = runs[-1][1].isa_circuit(model.circuit, states[len(states) // 2].numpy()).circuit
+    two_qubit = sum(n for g, n in isa.count_ops().items() if g in ("cx", "cz", "ecr"))
+    print(
+        f"(ISA circuit on {args.device} at r = {float(ratios[len(ratios) // 2]):.2f}: "
+        f"depth {isa.depth()}, {two_qubit} two-qubit gates)"
+    )
     print(
         f"| exact (sector engine) | {np.mean((exact > 0.5) == labels):.3f} | "
         f"{_errors(exact, labels, ratios)} | 0 | — |"

@@ -21,13 +21,15 @@ now (Qiskit Runtime ``EstimatorV2`` with instruction-set-architecture circuits):
 
 Primitives: ``shots=None`` on an ``AerSimulator`` (the default backend) uses Aer's
 ``EstimatorV2`` at precision 0 (exact expectations; the contract's reference checks run
-on it); otherwise Qiskit Runtime's estimator (the client-side
+on it).  With ``shots``, a simulated device — a fake device of
+``qiskit_ibm_runtime.fake_provider`` or an ``AerSimulator`` — is estimated locally by
+:class:`~eqqnn.sim._device_estimate.DeviceEstimator`: the exact noisy expectation of each
+Pauli word on the active qubits' density matrix, then binomial shot noise.  A real
+``QiskitRuntimeService().backend(...)`` (for a user with an account; not tested here)
+runs Qiskit Runtime's estimator (the client-side
 ``qiskit_ibm_runtime.executor_estimator.Estimator`` from 0.50 on, ``EstimatorV2`` before)
-in the backend's mode — a fake
-device of ``qiskit_ibm_runtime.fake_provider`` (local mode: Aer with the device's noise
-model) or, for a user with an account, a real ``QiskitRuntimeService().backend(...)``
-(not tested here) — with ``default_shots = shots``.  Requires the ``ibm`` extra
-(``pip install 'eqqnn[ibm]'``) for the runtime primitives.
+with ``default_shots = shots``.  Requires the ``ibm`` extra (``pip install 'eqqnn[ibm]'``)
+for fake devices and the runtime primitives.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from eqqnn.circuits import Circuit, ExpGate
 from eqqnn.circuits._native import native_decomposition
 from eqqnn.errors import BackendError, InvalidParameterError
 from eqqnn.sim._backend import Backend, double_params, double_states
+from eqqnn.sim._device_estimate import DeviceEstimator
 from eqqnn.sim._qiskit_build import backend_name
 
 __all__ = ["EstimatorBackend"]
@@ -75,6 +78,15 @@ class _EstimatorExpectation(torch.autograd.Function):
     def backward(ctx: Any, grad_out: torch.Tensor) -> Any:  # type: ignore[override]
         grad = torch.as_tensor(ctx.jacobian).T @ grad_out.to(torch.float64).cpu()
         return grad.to(ctx.param_dtype), None, None, None
+
+
+def _is_ibm_service_backend(backend: Any) -> bool:
+    """Whether ``backend`` is a real Qiskit Runtime service backend (not a fake device)."""
+    try:
+        from qiskit_ibm_runtime import IBMBackend
+    except ImportError:
+        return False
+    return isinstance(backend, IBMBackend)
 
 
 def _runtime_estimator() -> Any:
@@ -175,12 +187,15 @@ class EstimatorBackend(Backend):
 
     @property
     def estimator(self) -> Any:
-        """The ``EstimatorV2`` primitive (built on first use)."""
+        """The estimator (built on first use): Aer's exact ``EstimatorV2``, a local
+        :class:`~eqqnn.sim._device_estimate.DeviceEstimator`, or Qiskit Runtime's."""
         if self._estimator is None:
             if self.shots is None:
                 from qiskit_aer.primitives import EstimatorV2
 
                 self._estimator = EstimatorV2(options={"default_precision": 0.0})
+            elif not _is_ibm_service_backend(self.backend):
+                self._estimator = DeviceEstimator(self.backend, self.shots, self.seed)
             else:
                 est = _runtime_estimator()(mode=self.backend)
                 est.options.default_shots = self.shots
@@ -270,8 +285,13 @@ class EstimatorBackend(Backend):
             isa = self.isa_circuit(circuit, psi)
             values = angles[:, isa.columns] if isa.columns else None
             pubs.append((isa.circuit, isa.observable, values))
-        result = self.estimator.run(pubs).result()
-        evs = np.stack([np.atleast_1d(np.asarray(r.data.evs, dtype=np.float64)) for r in result])
+        if isinstance(self.estimator, DeviceEstimator):
+            evs = self.estimator.run(pubs)
+        else:
+            result = self.estimator.run(pubs).result()
+            evs = np.stack(
+                [np.atleast_1d(np.asarray(r.data.evs, dtype=np.float64)) for r in result]
+            )
         if evs.shape[1] == 1 and angles.shape[0] > 1:  # no parameters survived transpiling
             evs = np.repeat(evs, angles.shape[0], axis=1)
         values = evs[:, 0]

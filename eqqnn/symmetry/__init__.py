@@ -71,6 +71,7 @@ from eqqnn.symmetry._representations import (
     spin_matrices,
 )
 from eqqnn.symmetry._schur_weyl import commutant_dimension, su2_commutant_basis
+from eqqnn.symmetry._singlet_pairs import append_singlet_pairs
 from eqqnn.symmetry._spin_sector import exchange_sector_matrix, sector_ground_states
 from eqqnn.symmetry._young import (
     YoungOrthogonalForm,
@@ -104,6 +105,7 @@ __all__ = [
     "TensorProduct",
     "TrivialRepresentation",
     "YoungOrthogonalForm",
+    "append_singlet_pairs",
     "apply_choi",
     "apply_qubit_rotation",
     "character_table",

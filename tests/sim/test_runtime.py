@@ -10,6 +10,7 @@ import torch
 from eqqnn.circuits import su2_qcnn
 from eqqnn.errors import BackendError, InvalidParameterError
 from eqqnn.sim import EstimatorBackend, StatevectorBackend
+from eqqnn.sim._device_estimate import DeviceEstimator
 from eqqnn.testing import random_parameters, random_state_batch
 
 
@@ -78,3 +79,42 @@ def test_bad_arguments() -> None:
         EstimatorBackend(fake.FakeManilaV2(), shots=10).expectation(
             su2_qcnn(6), torch.zeros(su2_qcnn(6).n_params), random_state_batch(6, 1)
         )
+
+
+def test_shots_on_noiseless_aer_have_the_binomial_spread() -> None:
+    """Shot noise only: the mean of repeated estimates is the exact value, and their variance
+    is sum_k c_k^2 (1 - e_k^2) / shots from the per-word exact values e_k."""
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_aer import AerSimulator
+
+    c = su2_qcnn(4)
+    theta = random_parameters(c, seed=6)
+    psi = random_state_batch(4, 1, seed=7)
+    exact = float(StatevectorBackend().expectation(c, theta, psi)[0])
+    shots = 200
+    backend = EstimatorBackend(AerSimulator(), shots=shots, seed=0)
+    draws = np.array([float(backend.expectation(c, theta, psi)[0]) for _ in range(400)])
+    isa = backend.isa_circuit(c, psi[0].numpy())
+    angles = (backend._body(c).rotation_matrix @ theta.double().numpy())[None][:, isa.columns]
+    word_values = DeviceEstimator(AerSimulator(), shots=1, seed=0)
+    var = 0.0
+    for label, coeff in isa.observable.to_list():
+        if set(label) != {"I"}:
+            word = SparsePauliOp([label])
+            word_values._sample = lambda e: e  # type: ignore[method-assign]  # exact e_k
+            e = float(word_values.run([(isa.circuit, word, angles)])[0, 0])
+            var += float(np.real(coeff)) ** 2 * (1 - e**2) / shots
+    assert abs(draws.mean() - exact) < 4 * np.sqrt(var / len(draws))
+    assert 0.8 < draws.var() / var < 1.25  # chi-square band for 400 draws
+
+
+def test_device_estimator_uses_the_active_qubits_only() -> None:
+    fake = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    c = su2_qcnn(4)
+    psi = random_state_batch(4, 1, seed=8)
+    backend = EstimatorBackend(fake.FakeGuadalupeV2(), shots=1000, seed=1)  # 16 qubits
+    isa = backend.isa_circuit(c, psi[0].numpy())
+    assert isa.circuit.num_qubits == 16
+    assert DeviceEstimator._method(isa.circuit) == "density_matrix"
+    value = backend.expectation(c, torch.zeros(c.n_params), psi)
+    assert np.isfinite(value.numpy()).all()

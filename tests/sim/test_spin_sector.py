@@ -625,3 +625,37 @@ def test_cuda_matches_cpu() -> None:  # pragma: no cover - needs a GPU
         (value * w).sum().backward()
         np.testing.assert_allclose(value.detach().cpu().numpy(), ref_v, atol=1e-10)
         np.testing.assert_allclose(t.grad.cpu().numpy(), ref_g, atol=1e-10)
+
+
+@pytest.mark.parametrize("operators", ["stored", "on_the_fly"])
+def test_singlet_pairs_appended_leave_a_restricted_circuit_unchanged(operators: str) -> None:
+    """psi (x) singlets through a circuit on the first m qubits: the (m+4)-qubit engine
+    equals the m-qubit engine, value and gradient, and both equal the dense simulator."""
+    import dataclasses
+
+    from eqqnn.symmetry import append_singlet_pairs, irrep_dimension, sector_to_qubit
+
+    m = 6
+    small = su2_qcnn(m)
+    big = dataclasses.replace(small, n_qubits=m + 4)
+    rng = np.random.default_rng(21)
+    d = irrep_dimension(m, 0)
+    c = rng.normal(size=(3, d)) + 1j * rng.normal(size=(3, d))
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    theta = torch.tensor(rng.normal(size=small.n_params), requires_grad=True)
+
+    def run(backend, circuit, states):  # type: ignore[no-untyped-def]
+        t = theta.detach().clone().requires_grad_(True)
+        value = backend.expectation(circuit, t, torch.as_tensor(states))
+        (grad,) = torch.autograd.grad(value.sum(), t)
+        return value.detach().numpy(), grad.numpy()
+
+    sector = SpinSectorBackend(operators=operators)
+    v_small, g_small = run(sector, small, c)
+    v_big, g_big = run(sector, big, append_singlet_pairs(c, m, 2))
+    dense_states = sector_to_qubit(append_singlet_pairs(c, m, 2), m + 4, 0)
+    v_dense, g_dense = run(StatevectorBackend(), big, dense_states)
+    np.testing.assert_allclose(v_big, v_small, atol=1e-10)
+    np.testing.assert_allclose(g_big, g_small, atol=1e-10)
+    np.testing.assert_allclose(v_dense, v_small, atol=1e-10)
+    np.testing.assert_allclose(g_dense, g_small, atol=1e-10)

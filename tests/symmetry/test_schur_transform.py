@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from eqqnn.errors import DimensionError, ProblemTooLargeError
-from eqqnn.symmetry import coupling_isometry, sector_to_qubit
+from eqqnn.symmetry import (
+    append_singlet_pairs,
+    coupling_isometry,
+    irrep_dimension,
+    sector_to_qubit,
+)
 from eqqnn.symmetry._schur_transform import _slice_weights, qubit_to_sectors
 from eqqnn.symmetry._young import qubit_to_sector
 
@@ -78,3 +83,23 @@ def test_bad_input() -> None:
         qubit_to_sectors(np.zeros((2, 15)), 4)
     with pytest.raises(ProblemTooLargeError):
         qubit_to_sectors(np.zeros((1, 1)), 40)
+
+
+@pytest.mark.parametrize(("m", "pairs"), [(2, 1), (4, 1), (4, 2), (6, 2), (8, 1)])
+def test_append_singlet_pairs_is_the_product_with_singlets(m: int, pairs: int) -> None:
+    rng = np.random.default_rng(m + 10 * pairs)
+    d = irrep_dimension(m, 0)
+    c = rng.normal(size=(2, d)) + 1j * rng.normal(size=(2, d))
+    psi = sector_to_qubit(c, m, 0)
+    singlet = np.array([0.0, 1.0, -1.0, 0.0]) / np.sqrt(2)
+    for _ in range(pairs):
+        psi = np.stack([np.kron(p, singlet) for p in psi])
+    expected = qubit_to_sector(psi, m + 2 * pairs, 0)
+    np.testing.assert_allclose(append_singlet_pairs(c, m, pairs), expected, atol=1e-12)
+
+
+def test_append_singlet_pairs_rejects_bad_input() -> None:
+    with pytest.raises(DimensionError, match="even"):
+        append_singlet_pairs(np.ones(1), 3)
+    with pytest.raises(DimensionError, match="last axis of 2"):
+        append_singlet_pairs(np.ones(5), 4)

@@ -164,8 +164,9 @@ def _input_sectors(
             i = int(bad[0])
             kept = "" if opts.spins is None else f" in the kept spins {opts.spins}"
             raise InvalidParameterError(
-                f"state {i} has norm {float(norms[i]):.6g}{kept}, expected 1 (tolerance "
-                f"{tol:g}); pass normalize=True to normalize inputs"
+                f"state {i} has norm {float(norms[i]):.12g}{kept} (|norm - 1| = "
+                f"{abs(float(norms[i]) - 1):.1e}), expected 1 within {tol:g}; pass "
+                "normalize=True to normalize inputs"
             )
     sectors = []
     for two_j in sorted(datas):
