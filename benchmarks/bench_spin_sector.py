@@ -34,6 +34,8 @@ Usage::
 
     python benchmarks/bench_spin_sector.py --quick      # n = 8..12, scale 16 and 20, peers to 14
     python benchmarks/bench_spin_sector.py --max-n 28   # the full run (~20 min on 2 cores)
+    python benchmarks/bench_spin_sector.py --figures [--with-32]  # the headline figures,
+                                                    # idle and next to a busy process
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--peer-memory", type=float, default=8.0, help="GB a peer may use")
     parser.add_argument("--skip", nargs="*", default=[], help="peers to skip: " + " ".join(PEERS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--figures", action="store_true", help="only the headline figures, idle and loaded"
+    )
+    parser.add_argument("--with-32", action="store_true", help="with --figures: also n = 32")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--worker-dtype", default="complex64", help=argparse.SUPPRESS)
@@ -350,6 +356,11 @@ def _scale_ns(args: argparse.Namespace) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.figures:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from _sector_figures import main as figures
+
+        return figures(args.with_32)
     if args.worker == "jit":
         return _jit_worker()
     if args.worker:

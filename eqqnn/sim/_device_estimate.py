@@ -6,7 +6,8 @@ device here), so :class:`~eqqnn.sim.EstimatorBackend` estimates locally with Aer
 directly, in two exact steps and one sampled one:
 
 1. **Noisy state.** ``AerSimulator.from_backend(device)`` carries the device's gate
-   errors and thermal relaxation per physical qubit.  Each Pauli word :math:`P_k` of the
+   errors and thermal relaxation per physical qubit (a noiseless simulator evolves the
+   pure state instead).  Each Pauli word :math:`P_k` of the
    observable :math:`O = c_0 + \sum_k c_k P_k` is saved on its own support only, so Aer
    drops the idle physical qubits and simulates the density matrix
    :math:`\rho = \mathcal{E}(|\psi\rangle\langle\psi|)` of the active ones
@@ -61,6 +62,9 @@ class DeviceEstimator:
         self.simulator = (
             device if isinstance(device, AerSimulator) else AerSimulator.from_backend(device)
         )
+        noise = getattr(self.simulator.options, "noise_model", None)
+        self.noisy = noise is not None and not getattr(noise, "is_ideal", lambda: False)()
+        """Whether the simulator carries a noise model (else the pure state is simulated)."""
         self.shots = shots
         self.seed = seed
         self._rng = np.random.default_rng(seed)
@@ -84,7 +88,7 @@ class DeviceEstimator:
                 continue
             qc.save_expectation_value(pauli[support], support, label=f"term{k}")
             coefficients.append((f"term{k}", float(np.real(coeff))))
-        options: dict[str, Any] = {"method": self._method(qc)}
+        options: dict[str, Any] = {"method": self._method(qc) if self.noisy else "statevector"}
         if options["method"] == "density_matrix":
             options["shots"] = 1  # the saved value is exact; one pass suffices
         else:
