@@ -108,6 +108,15 @@ def _job_cost(
     return seconds, memory
 
 
+def job_seconds(job: Job) -> float:
+    """Estimated wall time of one job on an idle core (training and evaluation)."""
+    task = job.task
+    seconds, _ = _job_cost(
+        job.family, task.n_qubits, task.train_size, task.test_points, task.shots, job.precision
+    )
+    return seconds
+
+
 def job_memory(job: Job) -> float:
     """Estimated peak bytes of one job, its input data included (0.6 GiB of runtime)."""
     task = job.task

@@ -6,8 +6,11 @@ grid.  Inputs are prepared one chain length at a time and only in the forms the
 families consume (the test split is shared by every training size).  Jobs run in this
 process, in parallel local processes or on a Ray cluster; each finished job is appended
 to ``results.jsonl`` at once, so a killed sweep loses nothing and ``resume=True`` skips
-the jobs already recorded.  Results depend only on the seeds, not on where or in which
-order jobs ran.
+the jobs already recorded.  Long jobs (estimated over :data:`CHECKPOINT_AFTER_SECONDS`,
+such as the EQCNN at n = 28) also checkpoint every :data:`CHECKPOINT_EVERY_EPOCHS`
+epochs under ``OUT/jobs/``, and a resumed sweep continues them from the last checkpoint
+with the result of an uninterrupted run.  Results depend only on the seeds, not on where
+or in which order jobs ran.
 
 Outputs in ``out``: ``results.jsonl`` (one :class:`~eqqnn.experiments.JobRecord` per
 line), ``results.json``, ``results.csv``, ``generalization.png`` (accuracy against
@@ -21,6 +24,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -273,10 +277,12 @@ def run_compare(
         records = _load_records(log)
     elif log.exists():
         log.unlink()
+    if not resume and (out / "jobs").exists():
+        shutil.rmtree(out / "jobs")
     done = {r.key for r in records}
     models = out / "models"
     jobs = [
-        dataclasses.replace(j, save_to=str(models / j.model_file))
+        _with_checkpoints(dataclasses.replace(j, save_to=str(models / j.model_file)), out)
         for j in config.jobs()
         if j.key not in done
     ]
@@ -295,6 +301,30 @@ def run_compare(
     records.sort(key=lambda r: r.key)
     write_outputs(records, out, figure_size=config.figure_size)
     return records
+
+
+#: A job estimated to take longer than this (seconds, idle core) checkpoints under
+#: ``OUT/jobs/<model>_n<n>_m<size>_s<seed>/`` every :data:`CHECKPOINT_EVERY_EPOCHS` epochs,
+#: and a resumed sweep continues it from there instead of from scratch.
+CHECKPOINT_AFTER_SECONDS = 120.0
+CHECKPOINT_EVERY_EPOCHS = 10
+
+
+def _with_checkpoints(job: Job, out: Path) -> Job:
+    """``job`` with a run folder and checkpoints when it is long (see above); resumed from
+    its checkpoint when one exists (the sweep runs in resume mode: a fresh sweep removes
+    ``OUT/jobs``)."""
+    from eqqnn.experiments._budget import job_seconds
+
+    if job_seconds(job) < CHECKPOINT_AFTER_SECONDS:
+        return job
+    folder = out / "jobs" / Path(job.model_file).stem
+    return dataclasses.replace(
+        job,
+        run_dir=str(folder),
+        checkpoint_every=CHECKPOINT_EVERY_EPOCHS,
+        resume=(folder / "checkpoint.pt").exists(),
+    )
 
 
 def _guard_memory(jobs: list[Job], workers: int) -> None:

@@ -182,3 +182,53 @@ class TestPresets:
     def test_unknown_preset(self) -> None:
         with pytest.raises(InvalidParameterError, match="unknown preset"):
             preset("huge")
+
+
+class TestCheckpoints:
+    def test_a_killed_long_job_resumes_from_its_checkpoint(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A long job checkpoints under OUT/jobs; a sweep resumed after a crash continues it
+        from the checkpoint and records what an uninterrupted run records."""
+        from eqqnn.experiments import _compare
+        from eqqnn.experiments._jobs import Job, run_job
+
+        monkeypatch.setattr(_compare, "CHECKPOINT_AFTER_SECONDS", 0.0)
+        monkeypatch.setattr(_compare, "CHECKPOINT_EVERY_EPOCHS", 2)
+        family = eqcnn_family(epochs=8)
+        cfg = dataclasses.replace(_tiny(1, family), seeds=(0,))
+        whole = run_compare(cfg, tmp_path / "whole", cache=None)
+        stem = Path(cfg.jobs()[0].model_file).stem
+        assert (tmp_path / "whole" / "jobs" / stem / "checkpoint.pt").exists()
+        # the crash: the job got to epoch 5 of 8 (checkpoint at its last period) and
+        # nothing was recorded
+        crashed = tmp_path / "crashed"
+        short = dataclasses.replace(family, epochs=5)
+        run_job(
+            Job(
+                short,
+                cfg.jobs()[0].task,
+                0,
+                run_dir=str(crashed / "jobs" / stem),
+                checkpoint_every=2,
+            )
+        )
+        (crashed / "results.jsonl").write_text("")
+        from eqqnn.training import _loop
+
+        loaded: list[int] = []
+        real_load = _loop.load_checkpoint
+
+        def spy(path):  # type: ignore[no-untyped-def]
+            payload = real_load(path)
+            loaded.append(int(payload["epoch"]))
+            return payload
+
+        monkeypatch.setattr(_loop, "load_checkpoint", spy)
+        resumed = run_compare(cfg, crashed, cache=None, resume=True)
+        assert loaded == [4]  # continued from the epoch-4 checkpoint of the killed job
+        assert _strip(resumed) == _strip(whole)
+        # without --resume a sweep starts afresh: the old checkpoints are removed first
+        loaded.clear()
+        again = run_compare(cfg, crashed, cache=None)
+        assert loaded == [] and _strip(again) == _strip(whole)
