@@ -265,6 +265,12 @@ class EstimatorBackend(Backend):
             )
         arr = psi.detach().cpu().numpy()
         arr = arr / np.linalg.norm(arr, axis=1, keepdims=True)
+        if not (torch.is_grad_enabled() and theta.requires_grad):
+            # no gradient wanted (e.g. under torch.no_grad): no parameter shifts either,
+            # which would cost 2R more angle sets per state
+            angles = theta.detach().cpu().numpy().astype(np.float64)
+            values, _ = self._evaluate(circuit, angles, arr, False)
+            return torch.as_tensor(values, dtype=torch.float64, device=psi.device)
         out = _EstimatorExpectation.apply(theta, self, circuit, arr)
         return out.to(psi.device)
 

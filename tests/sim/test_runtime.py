@@ -118,3 +118,25 @@ def test_device_estimator_uses_the_active_qubits_only() -> None:
     assert DeviceEstimator._method(isa.circuit) == "density_matrix"
     value = backend.expectation(c, torch.zeros(c.n_params), psi)
     assert np.isfinite(value.numpy()).all()
+
+
+def test_no_parameter_shifts_without_gradients() -> None:
+    """Under torch.no_grad a batch costs one angle set per state, not 2R + 1."""
+    c = su2_qcnn(4)
+    theta = random_parameters(c, seed=9).requires_grad_(True)
+    psi = random_state_batch(4, 2, seed=10)
+    backend = EstimatorBackend()
+    sets: list[int] = []
+    evaluate = backend._evaluate
+
+    def spy(circuit, angles, states, with_grad):  # type: ignore[no-untyped-def]
+        sets.append(with_grad)
+        return evaluate(circuit, angles, states, with_grad)
+
+    backend._evaluate = spy  # type: ignore[method-assign]
+    with torch.no_grad():
+        value = backend.expectation(c, theta, psi)
+    ref = StatevectorBackend().expectation(c, theta.detach(), psi)
+    np.testing.assert_allclose(value.numpy(), ref.numpy(), atol=1e-10)
+    backend.expectation(c, theta, psi)
+    assert sets == [False, True]
