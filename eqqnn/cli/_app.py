@@ -254,6 +254,8 @@ def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[st
             f"unknown compare settings {sorted(unknown)}; "
             f"allowed: {sorted(_COMPARE_KEYS | _FAMILY_KEYS)}"
         )
+    if "seeds" in values:
+        values["seed_caps"] = ()  # seeds asked for explicitly run at every n
     for key in ("n_qubits", "train_sizes", "seeds"):
         if key in values:
             if not isinstance(values[key], list | tuple):

@@ -53,6 +53,16 @@ def test_cli_compare_estimate_only_runs_nothing(tmp_path: Path) -> None:
     assert "n = 28:  36 jobs" in result.output and not (tmp_path / "o").exists()
 
 
+def test_cli_explicit_seeds_lift_the_presets_seed_caps(tmp_path: Path) -> None:
+    """The large preset runs 3 seeds at n = 28; seeds asked for by name all run."""
+    args = ["compare", "--preset", "large", "--n", "28", "--models", "eqcnn", "--estimate-only"]
+    capped = runner.invoke(app, [*args, "--train-sizes", "4", "--out", str(tmp_path / "a")])
+    assert "n = 28:   3 jobs" in capped.output, capped.output
+    named = ["--train-sizes", "4", "--seeds", "0,1,2,3,4", "--out", str(tmp_path / "b")]
+    result = runner.invoke(app, [*args, *named])
+    assert result.exit_code == 0 and "n = 28:   5 jobs" in result.output, result.output
+
+
 def test_cli_compare_two_eqcnn_engines_are_two_rows(tmp_path: Path) -> None:
     args = ["compare", "--n", "4", "--train-sizes", "2", "--seeds", "0,1", "--epochs", "3"]
     args += ["--models", "eqcnn-sector,eqcnn-dense", "--workers", "1", "--test-points", "7"]
