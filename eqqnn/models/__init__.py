@@ -1,6 +1,7 @@
 """Trainable models with one interface: ``forward(batch) -> (B,)`` probabilities of label 1."""
 
 from eqqnn.models._interface import InputKind, PhaseClassifier
+from eqqnn.models._layer_symmetry import LayerSymmetry, relax_layer, restrict_layer
 from eqqnn.models._output import AffineSigmoid
 from eqqnn.models._param_maps import GroupMixture, LearnedDegree
 from eqqnn.models._quantum import QuantumClassifier
@@ -9,7 +10,10 @@ __all__ = [
     "AffineSigmoid",
     "GroupMixture",
     "InputKind",
+    "LayerSymmetry",
     "LearnedDegree",
     "PhaseClassifier",
     "QuantumClassifier",
+    "relax_layer",
+    "restrict_layer",
 ]
