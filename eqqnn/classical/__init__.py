@@ -9,6 +9,8 @@
   :class:`VectorGate`, :class:`NormActivation`, :func:`pair_invariants`);
 * approximately / partially equivariant layers (:class:`RelaxedGroupConv`,
   :class:`ResidualPathway`, :class:`LearnedDegreeLinear`, :class:`GroupMixtureLinear`);
+* subgroup-constrained layers and the exact equivariance relaxation morphism
+  (:class:`SubgroupLinear`, :func:`relax_linear`, :func:`restrict_linear`);
 * non-equivariant baselines and data augmentation by a group (:func:`augment`);
 * complete classifiers with the common model interface (:class:`ShadowGCNN`,
   :class:`VectorNet`, :class:`CorrelatorGCNN`, :class:`MLPClassifier`,
@@ -39,6 +41,7 @@ from eqqnn.classical._models import (
     VectorNet,
     VectorNetConfig,
 )
+from eqqnn.classical._morphisms import SubgroupLinear, relax_linear, restrict_linear
 from eqqnn.classical._relaxed import (
     GroupMixtureLinear,
     LearnedDegreeLinear,
@@ -84,6 +87,7 @@ __all__ = [
     "ResidualPathway",
     "ShadowGCNN",
     "ShadowGCNNConfig",
+    "SubgroupLinear",
     "VectorGate",
     "VectorLinear",
     "VectorNet",
@@ -100,6 +104,8 @@ __all__ = [
     "mean_pair_invariants",
     "pair_invariants",
     "real_basis_change",
+    "relax_linear",
+    "restrict_linear",
     "shadow_representation",
     "shot_mean",
 ]
