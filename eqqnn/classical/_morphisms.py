@@ -23,16 +23,18 @@ inverse, :func:`restrict_linear`, projects onto the equivariant maps of a larger
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from eqqnn.classical._common import as_torch_generator, check_float_dtype, zero_bias
+from eqqnn.classical._gcnn import GroupConv
 from eqqnn.classical._linear import EquivariantLinear
 from eqqnn.classical._relaxed import _check_subgroup, _check_x, _PairTwirl, _twirl
 from eqqnn.errors import InvalidParameterError
-from eqqnn.symmetry import Representation
+from eqqnn.symmetry import DirectProduct, OuterProduct, RegularRepresentation, Representation
 
 __all__ = ["SubgroupLinear", "relax_linear", "restrict_linear"]
 
@@ -120,11 +122,19 @@ class SubgroupLinear(_PairTwirl):
 
 
 def _weights_of(
-    layer: EquivariantLinear | SubgroupLinear,
+    layer: EquivariantLinear | SubgroupLinear | GroupConv,
 ) -> tuple[torch.Tensor, torch.Tensor | None, np.ndarray]:
     """``(c_out, c_in, d_out, d_in)`` effective weight, bias and the layer's group."""
     if isinstance(layer, SubgroupLinear):
         return layer.effective_weight(), layer.bias_vector(), layer.subgroup
+    if isinstance(layer, GroupConv):
+        # W[o, c, g, h] = psi_oc(g^{-1} h): the convolution as a map between regular
+        # representations; the per-channel bias is the constant function b_o
+        kernel = layer.full_kernel()
+        weight = kernel[:, :, layer.index]
+        order = layer.table.order
+        bias = None if layer.bias is None else layer.bias[:, None].expand(-1, order)
+        return weight, bias, np.arange(order)
     if isinstance(layer, EquivariantLinear):
         o, c = layer.out_channels, layer.in_channels
         d_out, d_in = layer.rep_out.dim, layer.rep_in.dim
@@ -133,20 +143,32 @@ def _weights_of(
 
         return w, layer.bias_vector(), np.arange(group_table(layer.rep_in.group).order)
     raise InvalidParameterError(
-        f"the morphism acts on EquivariantLinear and SubgroupLinear layers, got "
+        f"the morphism acts on EquivariantLinear, GroupConv and SubgroupLinear layers, got "
         f"{type(layer).__name__}"
     )
 
 
+def _reps(layer: EquivariantLinear | SubgroupLinear | GroupConv) -> tuple[Any, Any]:
+    if isinstance(layer, GroupConv):
+        group = layer.group
+        if isinstance(group, DirectProduct):  # flat index i_1 |G_2|... + i_2 ...: a Kronecker
+            regular = OuterProduct(group, *(RegularRepresentation(f) for f in group.factors))
+        else:
+            regular = RegularRepresentation(group)
+        return regular, regular
+    return layer.rep_in, layer.rep_out
+
+
 def _rebuilt(
-    layer: EquivariantLinear | SubgroupLinear,
+    layer: EquivariantLinear | SubgroupLinear | GroupConv,
     subgroup: np.ndarray,
     weight: torch.Tensor,
     bias: torch.Tensor | None,
 ) -> SubgroupLinear:
+    rep_in, rep_out = _reps(layer)
     new = SubgroupLinear(
-        layer.rep_in,
-        layer.rep_out,
+        rep_in,
+        rep_out,
         subgroup,
         in_channels=layer.in_channels,
         out_channels=layer.out_channels,
@@ -162,7 +184,7 @@ def _rebuilt(
 
 
 def relax_linear(
-    layer: EquivariantLinear | SubgroupLinear, subgroup: Sequence[int]
+    layer: EquivariantLinear | SubgroupLinear | GroupConv, subgroup: Sequence[int]
 ) -> SubgroupLinear:
     r"""The equivariance relaxation morphism: an :math:`H`-constrained layer computing the
     same function as ``layer`` (see the module docstring).
@@ -170,8 +192,11 @@ def relax_linear(
     Parameters
     ----------
     layer
-        A :class:`~eqqnn.classical.EquivariantLinear` (group :math:`G`) or a
-        :class:`SubgroupLinear` (group :math:`H_0`).
+        A :class:`~eqqnn.classical.EquivariantLinear` (group :math:`G`), a
+        :class:`~eqqnn.classical.GroupConv` (group :math:`G`; the relaxed layer maps
+        functions on :math:`G` commuting with left translations by :math:`H` only,
+        :math:`W[g, h] = \psi(g^{-1}h)` at first) or a :class:`SubgroupLinear` (group
+        :math:`H_0`).
     subgroup
         :math:`H`, flat element indices of a subgroup of the layer's current group.
 
@@ -182,7 +207,8 @@ def relax_linear(
         constraints, not remove them: use :func:`restrict_linear`).
     """
     weight, bias, current = _weights_of(layer)
-    probe = SubgroupLinear(layer.rep_in, layer.rep_out, subgroup, bias=False)
+    rep_in, rep_out = _reps(layer)
+    probe = SubgroupLinear(rep_in, rep_out, subgroup, bias=False, dtype=weight.dtype)
     h = probe.subgroup
     if not np.isin(h, current).all():
         raise InvalidParameterError(

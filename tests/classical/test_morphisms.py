@@ -104,5 +104,28 @@ def test_bad_morphisms_are_refused() -> None:
         restrict_linear(layer, REFLECTION)
     with pytest.raises(InvalidParameterError, match="SubgroupLinear"):
         restrict_linear(_g_layer(0))  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="EquivariantLinear and SubgroupLinear"):
+    with pytest.raises(
+        InvalidParameterError, match="EquivariantLinear, GroupConv and SubgroupLinear"
+    ):
         relax_linear(torch.nn.Linear(2, 2), TRIVIAL)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("separable", [False, True])
+def test_relaxing_a_group_convolution_keeps_the_function(separable: bool) -> None:
+    from eqqnn.classical import GroupConv
+    from eqqnn.symmetry import DirectProduct, cyclic_group
+
+    group = DirectProduct(cyclic_group(3), cyclic_group(2)) if separable else GROUP
+    conv = GroupConv(
+        group, in_channels=2, out_channels=3, separable=separable, seed=1, dtype=torch.float64
+    )
+    with torch.no_grad():
+        conv.bias.normal_(generator=torch.Generator().manual_seed(3))
+    order = 6 if separable else 12
+    x = torch.as_tensor(np.random.default_rng(2).normal(size=(4, 2, order)))
+    h = generated_subgroup(group, [1])
+    relaxed = relax_linear(conv, h)
+    with torch.no_grad():
+        torch.testing.assert_close(relaxed(x), conv(x), atol=1e-12, rtol=0)
+        back = restrict_linear(relaxed)
+        torch.testing.assert_close(back(x), conv(x), atol=1e-12, rtol=0)
