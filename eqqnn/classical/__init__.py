@@ -41,7 +41,12 @@ from eqqnn.classical._models import (
     VectorNet,
     VectorNetConfig,
 )
-from eqqnn.classical._morphisms import SubgroupLinear, relax_linear, restrict_linear
+from eqqnn.classical._morphisms import (
+    LinearStackMoves,
+    SubgroupLinear,
+    relax_linear,
+    restrict_linear,
+)
 from eqqnn.classical._relaxed import (
     GroupMixtureLinear,
     LearnedDegreeLinear,
@@ -79,6 +84,7 @@ __all__ = [
     "GroupTable",
     "LearnedDegreeLinear",
     "LiftingConv",
+    "LinearStackMoves",
     "MLPClassifier",
     "MLPConfig",
     "NormActivation",

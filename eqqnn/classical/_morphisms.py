@@ -22,6 +22,7 @@ inverse, :func:`restrict_linear`, projects onto the equivariant maps of a larger
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ from eqqnn.classical._relaxed import _check_subgroup, _check_x, _PairTwirl, _twi
 from eqqnn.errors import InvalidParameterError
 from eqqnn.symmetry import DirectProduct, OuterProduct, RegularRepresentation, Representation
 
-__all__ = ["SubgroupLinear", "relax_linear", "restrict_linear"]
+__all__ = ["LinearStackMoves", "SubgroupLinear", "relax_linear", "restrict_linear"]
 
 
 class SubgroupLinear(_PairTwirl):
@@ -250,3 +251,59 @@ def restrict_linear(layer: SubgroupLinear, subgroup: Sequence[int] | None = None
         if bias is not None:
             bias = _twirl(bias[..., None], measure, layer.rho_out, None)[..., 0]
     return _rebuilt(layer, target.subgroup, weight, bias)
+
+
+class LinearStackMoves:
+    r"""The architecture moves of the evolutionary search
+    (:class:`eqqnn.training.ArchitectureMoves`) for a model whose ``layers`` (a
+    ``ModuleList``) hold :class:`~eqqnn.classical.EquivariantLinear`,
+    :class:`~eqqnn.classical.GroupConv` or :class:`SubgroupLinear` layers, along one chain
+    of subgroups :math:`G = H_0 \supset H_1 \supset \dots`.
+
+    Parameters
+    ----------
+    chain
+        The subgroups below :math:`G` as flat element indices, largest first (for
+        example :math:`C_n` then the trivial group ``[0]`` below :math:`D_n`).
+    """
+
+    def __init__(self, chain: Sequence[Sequence[int]]) -> None:
+        self.chain = [np.unique(np.asarray(h, dtype=np.int64)) for h in chain]
+
+    def _level(self, layer: nn.Module) -> int:
+        if isinstance(layer, (EquivariantLinear, GroupConv)):
+            return 0
+        if isinstance(layer, SubgroupLinear):
+            if len(layer.subgroup) == layer.table.order:
+                return 0
+            for k, h in enumerate(self.chain):
+                if np.array_equal(h, layer.subgroup):
+                    return k + 1
+            raise InvalidParameterError(
+                f"layer subgroup {layer.subgroup.tolist()} is not in the chain "
+                f"{[h.tolist() for h in self.chain]}"
+            )
+        raise InvalidParameterError(
+            f"LinearStackMoves moves EquivariantLinear, GroupConv and SubgroupLinear layers, "
+            f"got {type(layer).__name__}"
+        )
+
+    def architecture(self, model: nn.Module) -> tuple[int, ...]:
+        return tuple(self._level(layer) for layer in model.layers)
+
+    def relax(self, model: nn.Module, layer: int) -> nn.Module | None:
+        level = self._level(model.layers[layer])
+        if level >= len(self.chain):
+            return None
+        child = copy.deepcopy(model)
+        child.layers[layer] = relax_linear(model.layers[layer], self.chain[level])
+        return child
+
+    def restrict(self, model: nn.Module, layer: int) -> nn.Module | None:
+        level = self._level(model.layers[layer])
+        if level == 0:
+            return None
+        child = copy.deepcopy(model)
+        target = None if level == 1 else self.chain[level - 2]
+        child.layers[layer] = restrict_linear(model.layers[layer], target)
+        return child

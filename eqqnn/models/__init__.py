@@ -1,7 +1,12 @@
 """Trainable models with one interface: ``forward(batch) -> (B,)`` probabilities of label 1."""
 
 from eqqnn.models._interface import InputKind, PhaseClassifier
-from eqqnn.models._layer_symmetry import LayerSymmetry, relax_layer, restrict_layer
+from eqqnn.models._layer_symmetry import (
+    LayerSymmetry,
+    QuantumLayerMoves,
+    relax_layer,
+    restrict_layer,
+)
 from eqqnn.models._output import AffineSigmoid
 from eqqnn.models._param_maps import GroupMixture, LearnedDegree
 from eqqnn.models._quantum import QuantumClassifier
@@ -14,6 +19,7 @@ __all__ = [
     "LearnedDegree",
     "PhaseClassifier",
     "QuantumClassifier",
+    "QuantumLayerMoves",
     "relax_layer",
     "restrict_layer",
 ]

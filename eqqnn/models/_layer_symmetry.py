@@ -41,7 +41,7 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.models._param_maps import _tags
 from eqqnn.models._quantum import QuantumClassifier
 
-__all__ = ["LayerSymmetry", "relax_layer", "restrict_layer"]
+__all__ = ["LayerSymmetry", "QuantumLayerMoves", "relax_layer", "restrict_layer"]
 
 
 class LayerSymmetry(nn.Module):
@@ -162,3 +162,24 @@ def restrict_layer(model: QuantumClassifier, layer: int) -> QuantumClassifier:
         child.weights[dropped.to(child.weights.device)] = 0.0
         child_symmetry.levels[layer] = level - 1
     return child
+
+
+class QuantumLayerMoves:
+    """The architecture moves of the evolutionary search
+    (:class:`eqqnn.training.ArchitectureMoves`) for a :class:`QuantumClassifier` with a
+    :class:`LayerSymmetry` map: levels per layer, :func:`relax_layer` and
+    :func:`restrict_layer`."""
+
+    def architecture(self, model: nn.Module) -> tuple[int, ...]:
+        return tuple(int(v) for v in _symmetry_of(model).levels)  # type: ignore[arg-type]
+
+    def relax(self, model: nn.Module, layer: int) -> nn.Module | None:
+        symmetry = _symmetry_of(model)  # type: ignore[arg-type]
+        if int(symmetry.levels[layer]) + 1 >= symmetry.n_grades:
+            return None
+        return relax_layer(model, layer)  # type: ignore[arg-type]
+
+    def restrict(self, model: nn.Module, layer: int) -> nn.Module | None:
+        if int(_symmetry_of(model).levels[layer]) == 0:  # type: ignore[arg-type]
+            return None
+        return restrict_layer(model, layer)  # type: ignore[arg-type]

@@ -1,6 +1,13 @@
 """The shared trainer: one loop for quantum and classical models."""
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
+from eqqnn.training._evolution import (
+    ArchitectureMoves,
+    Candidate,
+    EvolutionConfig,
+    SearchResult,
+    evolve,
+)
 from eqqnn.training._family import (
     MODEL_KINDS,
     CosineSchedule,
@@ -25,9 +32,13 @@ from eqqnn.training._loop import (
 
 __all__ = [
     "MODEL_KINDS",
+    "ArchitectureMoves",
     "BreakingPenalty",
+    "Candidate",
     "CosineSchedule",
+    "EvolutionConfig",
     "ModelFamily",
+    "SearchResult",
     "TensorData",
     "TrainConfig",
     "TrainResult",
@@ -36,6 +47,7 @@ __all__ = [
     "cast_precision",
     "check_families",
     "evaluate",
+    "evolve",
     "load_checkpoint",
     "mse_loss",
     "predict_probabilities",

@@ -1,0 +1,102 @@
+"""Evolutionary architecture search with relaxation morphisms, quantum and classical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
+from eqqnn.classical import EquivariantLinear, LinearStackMoves, generated_subgroup
+from eqqnn.errors import InvalidParameterError
+from eqqnn.models import LayerSymmetry, QuantumClassifier, QuantumLayerMoves
+from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
+from eqqnn.testing import random_state_batch
+from eqqnn.training import EvolutionConfig, TensorData, evolve
+
+N_SITES = 5
+GROUP = dihedral_group(N_SITES)
+PERM, TRIV = PermutationRepresentation(GROUP), TrivialRepresentation(GROUP)
+_SHIFT = np.roll(np.arange(N_SITES), 1)
+ROTATIONS = generated_subgroup(
+    GROUP, [int(np.flatnonzero((GROUP.permutations == _SHIFT).all(axis=1))[0])]
+)
+
+
+class _ChainNet(nn.Module):
+    """Two linear layers over D_5 on the sites of a ring, tanh between, sigmoid out."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        common = {"seed": g, "dtype": torch.float64}
+        self.layers = nn.ModuleList(
+            [
+                EquivariantLinear(PERM, PERM, in_channels=1, out_channels=4, **common),
+                EquivariantLinear(PERM, TRIV, in_channels=4, out_channels=1, **common),
+            ]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(self.layers[0](x[:, None, :]))
+        return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
+
+
+def _chirality(m: int, rng: np.random.Generator) -> TensorData:
+    """Label: the sign of sum_i (x_i x_{i+1}^2 - x_i^2 x_{i+1}), which a reflection flips."""
+    x = rng.normal(size=(m, N_SITES))
+    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
+    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
+
+
+def test_search_finds_the_one_layer_that_must_break_reflections() -> None:
+    """A D_5-invariant network cannot tell a ring from its mirror image, so it is at chance
+    on a chirality label. The search relaxes the first layer to C_5, which is needed, and
+    keeps the readout D_5-invariant, which is enough."""
+    rng = np.random.default_rng(0)
+    train_data, validation = _chirality(300, rng), _chirality(300, rng)
+    cfg = EvolutionConfig(population=2, steps=6, epochs=60, lr=0.05, seed=0)
+    result = evolve(_ChainNet, LinearStackMoves([ROTATIONS, [0]]), train_data, validation, cfg)
+    initial = [c for c in result.candidates if c.step == 0]
+    assert all(c.architecture == (0, 0) and c.validation_accuracy < 0.6 for c in initial)
+    assert result.best.architecture == (1, 0)
+    assert result.best.validation_accuracy > 0.9
+    assert result.models_trained == 2 + 6
+    again = evolve(_ChainNet, LinearStackMoves([ROTATIONS, [0]]), train_data, validation, cfg)
+    assert again.table() == result.table()  # seeded: the same search
+
+
+def _quantum_model(k: int) -> QuantumClassifier:
+    circuit = graded_qcnn(4, symmetry_graded_generators(2))
+    return QuantumClassifier(circuit, param_map=LayerSymmetry(circuit), seed=k)
+
+
+def test_quantum_children_start_from_their_parents_function() -> None:
+    """With no training a relaxed child scores exactly what its parent scores."""
+    states = random_state_batch(4, 12, seed=1)
+    labels = torch.as_tensor(np.random.default_rng(2).integers(0, 2, 12).astype(float))
+    data = TensorData(states, labels)
+    cfg = EvolutionConfig(population=2, steps=5, epochs=0, p_inverse=0.0, seed=3)
+    result = evolve(_quantum_model, QuantumLayerMoves(), data, data, cfg)
+    children = [c for c in result.candidates if c.parent is not None]
+    assert children and all(c.move[0] == "relax" for c in children)
+    for child in children:
+        parent = result.candidates[child.parent]
+        assert child.validation_accuracy == parent.validation_accuracy
+        changed = [a != b for a, b in zip(child.architecture, parent.architecture, strict=True)]
+        assert sum(changed) == 1  # one layer moved one level
+        with torch.no_grad():
+            torch.testing.assert_close(
+                child.model(states), parent.model(states), atol=1e-12, rtol=0
+            )
+    moves = [(c.parent, c.move) for c in children]
+    assert len(set(moves)) == len(moves)  # no parent gets the same morphism twice
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("population", 0), ("tournament", 9), ("p_inverse", 1.5), ("steps", -1)]
+)
+def test_bad_search_settings(field: str, value: object) -> None:
+    with pytest.raises(InvalidParameterError, match=field):
+        EvolutionConfig(**{field: value})
