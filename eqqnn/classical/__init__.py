@@ -44,6 +44,8 @@ from eqqnn.classical._models import (
 from eqqnn.classical._morphisms import (
     LinearStackMoves,
     SubgroupLinear,
+    discretize_mixture_stack,
+    mixture_stack_weights,
     relax_linear,
     restrict_linear,
 )
@@ -105,9 +107,11 @@ __all__ = [
     "chain_octahedral_group",
     "clear_basis_cache",
     "correlator_representation",
+    "discretize_mixture_stack",
     "generated_subgroup",
     "group_table",
     "mean_pair_invariants",
+    "mixture_stack_weights",
     "pair_invariants",
     "real_basis_change",
     "relax_linear",

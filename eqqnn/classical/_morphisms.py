@@ -37,7 +37,14 @@ from eqqnn.classical._relaxed import _check_subgroup, _check_x, _PairTwirl, _twi
 from eqqnn.errors import InvalidParameterError
 from eqqnn.symmetry import DirectProduct, OuterProduct, RegularRepresentation, Representation
 
-__all__ = ["LinearStackMoves", "SubgroupLinear", "relax_linear", "restrict_linear"]
+__all__ = [
+    "LinearStackMoves",
+    "SubgroupLinear",
+    "discretize_mixture_stack",
+    "mixture_stack_weights",
+    "relax_linear",
+    "restrict_linear",
+]
 
 
 class SubgroupLinear(_PairTwirl):
@@ -307,3 +314,41 @@ class LinearStackMoves:
         target = None if level == 1 else self.chain[level - 2]
         child.layers[layer] = restrict_linear(model.layers[layer], target)
         return child
+
+
+def discretize_mixture_stack(model: nn.Module) -> nn.Module:
+    r"""The discrete architecture of a searched stack of
+    :class:`~eqqnn.classical.GroupMixtureLinear` layers (in ``model.layers``): each
+    becomes a :class:`SubgroupLinear` on its strongest branch
+    :math:`k = \arg\max \mathrm{softmax}(\beta)`, started at the projection of the mixed
+    weight, :math:`\mathcal T_{H_k}[W_{\text{eff}}]` (and the same for the bias).  Other
+    layers are kept."""
+    from eqqnn.classical._relaxed import GroupMixtureLinear
+
+    child = copy.deepcopy(model)
+    for i, layer in enumerate(model.layers):
+        if not isinstance(layer, GroupMixtureLinear):
+            continue
+        k = int(layer.mixture_weights().argmax())
+        target = SubgroupLinear(
+            layer.rep_in, layer.rep_out, layer.subgroups[k], bias=False, dtype=layer.weight.dtype
+        )
+        measure = target.measure.to(device=layer.weight.device)
+        with torch.no_grad():
+            weight = _twirl(layer.effective_weight(), measure, layer.rho_out, layer.rho_in)
+            bias = layer.bias_vector()
+            if bias is not None:
+                bias = _twirl(bias[..., None], measure, layer.rho_out, None)[..., 0]
+        child.layers[i] = _rebuilt(layer, target.subgroup, weight, bias)
+    return child
+
+
+def mixture_stack_weights(model: nn.Module) -> torch.Tensor:
+    """``(n_mixed_layers, n_branches)`` architecture weights of a stack's
+    :class:`~eqqnn.classical.GroupMixtureLinear` layers."""
+    from eqqnn.classical._relaxed import GroupMixtureLinear
+
+    rows = [
+        layer.mixture_weights() for layer in model.layers if isinstance(layer, GroupMixtureLinear)
+    ]
+    return torch.stack(rows)

@@ -4,6 +4,7 @@ from eqqnn.models._interface import InputKind, PhaseClassifier
 from eqqnn.models._layer_symmetry import (
     LayerSymmetry,
     QuantumLayerMoves,
+    discretize_group_mixture,
     relax_layer,
     restrict_layer,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "PhaseClassifier",
     "QuantumClassifier",
     "QuantumLayerMoves",
+    "discretize_group_mixture",
     "relax_layer",
     "restrict_layer",
 ]

@@ -41,7 +41,13 @@ from eqqnn.errors import InvalidParameterError
 from eqqnn.models._param_maps import _tags
 from eqqnn.models._quantum import QuantumClassifier
 
-__all__ = ["LayerSymmetry", "QuantumLayerMoves", "relax_layer", "restrict_layer"]
+__all__ = [
+    "LayerSymmetry",
+    "QuantumLayerMoves",
+    "discretize_group_mixture",
+    "relax_layer",
+    "restrict_layer",
+]
 
 
 class LayerSymmetry(nn.Module):
@@ -183,3 +189,31 @@ class QuantumLayerMoves:
         if int(_symmetry_of(model).levels[layer]) == 0:  # type: ignore[arg-type]
             return None
         return restrict_layer(model, layer)  # type: ignore[arg-type]
+
+
+def discretize_group_mixture(model: QuantumClassifier) -> QuantumClassifier:
+    r"""The discrete architecture of a searched [G]-mixed QCNN: each layer at its strongest
+    grade, :math:`\lambda_\ell = \arg\max_g \mathrm{softmax}(\beta_\ell)_g` (grade
+    :math:`g` is the branch of group :math:`H_g` of the chain).  The new model has a
+    :class:`LayerSymmetry` map and starts from the mixed angles
+    :math:`w_{\ell,g}\,\theta_{\ell,g,a}` of the grades it keeps.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``model`` is not a :class:`QuantumClassifier` with a
+        :class:`~eqqnn.models.GroupMixture` parameter map.
+    """
+    from eqqnn.models._param_maps import GroupMixture
+
+    if not isinstance(model, QuantumClassifier) or not isinstance(model.param_map, GroupMixture):
+        raise InvalidParameterError(
+            "discretize_group_mixture needs a QuantumClassifier with a GroupMixture "
+            f"param_map, got {type(model).__name__}"
+        )
+    with torch.no_grad():
+        levels = model.param_map.mixture_weights().argmax(dim=1).tolist()
+        child = copy.deepcopy(model)
+        child.param_map = LayerSymmetry(model.circuit, levels)
+        child.weights.copy_(child.param_map(model.slot_values().detach()))
+    return child

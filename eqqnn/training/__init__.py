@@ -1,6 +1,7 @@
 """The shared trainer: one loop for quantum and classical models."""
 
 from eqqnn.training._checkpoint import load_checkpoint, save_checkpoint
+from eqqnn.training._darts import DartsConfig, DartsResult, darts_search
 from eqqnn.training._evolution import (
     ArchitectureMoves,
     Candidate,
@@ -36,6 +37,8 @@ __all__ = [
     "BreakingPenalty",
     "Candidate",
     "CosineSchedule",
+    "DartsConfig",
+    "DartsResult",
     "EvolutionConfig",
     "ModelFamily",
     "SearchResult",
@@ -46,6 +49,7 @@ __all__ = [
     "bce_loss",
     "cast_precision",
     "check_families",
+    "darts_search",
     "evaluate",
     "evolve",
     "load_checkpoint",
