@@ -27,7 +27,9 @@ chain of subgroups.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,9 +79,14 @@ class EvolutionConfig:
     """Probability that a mutation projects a layer up instead of relaxing it."""
     seed: int = 0
     """Seed of the choices and of every training run."""
+    workers: int = 1
+    """Processes that train candidates at once: the initial population together, then
+    ``workers`` children per round, all picked from the same population (with 1 the
+    loop is the serial one above; a given ``workers`` always gives the same search)."""
 
     def __post_init__(self) -> None:
         check_int("population", self.population, minimum=1)
+        check_int("workers", self.workers, minimum=1)
         check_int("steps", self.steps, minimum=0)
         check_int("tournament", self.tournament, minimum=1, maximum=self.population)
         check_int("epochs", self.epochs, minimum=0)
@@ -134,11 +141,36 @@ class SearchResult:
 
 def _train(
     model: nn.Module, train_data: TensorData, validation: TensorData, cfg: EvolutionConfig, k: int
-) -> float:
+) -> tuple[nn.Module, float]:
+    """Train candidate ``k`` (seed ``cfg.seed + k``); the trained model and its validation
+    accuracy (a worker process sends the model back)."""
+    if cfg.workers > 1:
+        import torch
+
+        torch.set_num_threads(1)
     if cfg.epochs == 0:
-        return float(evaluate(model, validation)["accuracy"])
+        return model, float(evaluate(model, validation)["accuracy"])
     config = TrainConfig(epochs=cfg.epochs, lr=cfg.lr, seed=cfg.seed + k, eval_every=cfg.epochs)
-    return float(train(model, train_data, validation, config, progress=False).test_accuracy)
+    acc = float(train(model, train_data, validation, config, progress=False).test_accuracy)
+    return model, acc
+
+
+def _train_all(
+    models: list[nn.Module],
+    train_data: TensorData,
+    validation: TensorData,
+    cfg: EvolutionConfig,
+    first: int,
+) -> list[tuple[nn.Module, float]]:
+    """Train candidates ``first, first + 1, ...``, in ``cfg.workers`` spawned processes."""
+    args = [(m, train_data, validation, cfg, first + i) for i, m in enumerate(models)]
+    if cfg.workers <= 1 or len(models) <= 1:
+        return [_train(*a) for a in args]
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        min(cfg.workers, len(models)), mp_context=ctx
+    ) as pool:
+        return list(pool.map(_train, *zip(*args, strict=True)))
 
 
 def evolve(
@@ -166,25 +198,33 @@ def evolve(
     rng = np.random.default_rng(cfg.seed)
     start = time.perf_counter()
     result = SearchResult()
-    alive: list[int] = []
-    for k in range(cfg.population):
-        model = initial(k)
-        acc = _train(model, train_data, validation, cfg, len(result.candidates))
+    first = _train_all([initial(k) for k in range(cfg.population)], train_data, validation, cfg, 0)
+    for model, acc in first:
         result.candidates.append(Candidate(model, moves.architecture(model), acc, 0))
-        alive.append(len(result.candidates) - 1)
-    for step in range(1, cfg.steps + 1):
-        contenders = rng.choice(alive, size=cfg.tournament, replace=False)
-        parent = max(contenders, key=lambda i: (result.candidates[i].validation_accuracy, -i))
-        tried = {c.move for c in result.candidates if c.parent == parent}
-        child, move = _mutate(result.candidates[parent].model, moves, rng, cfg.p_inverse, tried)
-        if child is None:
-            continue
-        acc = _train(child, train_data, validation, cfg, len(result.candidates))
-        result.candidates.append(
-            Candidate(child, moves.architecture(child), acc, step, int(parent), move)
+    alive = list(range(len(result.candidates)))
+    step = 0
+    while step < cfg.steps:
+        batch: list[tuple[nn.Module, int, tuple[str, int], int]] = []
+        for _ in range(min(cfg.workers, cfg.steps - step)):
+            step += 1
+            contenders = rng.choice(alive, size=cfg.tournament, replace=False)
+            parent = int(
+                max(contenders, key=lambda i: (result.candidates[i].validation_accuracy, -i))
+            )
+            tried = {c.move for c in result.candidates if c.parent == parent}
+            tried |= {m for _, p, m, _ in batch if p == parent}
+            child, move = _mutate(result.candidates[parent].model, moves, rng, cfg.p_inverse, tried)
+            if child is not None and move is not None:
+                batch.append((child, parent, move, step))
+        trained = _train_all(
+            [c for c, _, _, _ in batch], train_data, validation, cfg, len(result.candidates)
         )
-        alive.append(len(result.candidates) - 1)
-        alive.pop(0)  # the oldest member leaves
+        for (model, acc), (_, parent, move, made_at) in zip(trained, batch, strict=True):
+            result.candidates.append(
+                Candidate(model, moves.architecture(model), acc, made_at, parent, move)
+            )
+            alive.append(len(result.candidates) - 1)
+            alive.pop(0)  # the oldest member leaves
     result.seconds = time.perf_counter() - start
     return result
 

@@ -100,3 +100,28 @@ def test_quantum_children_start_from_their_parents_function() -> None:
 def test_bad_search_settings(field: str, value: object) -> None:
     with pytest.raises(InvalidParameterError, match=field):
         EvolutionConfig(**{field: value})
+
+
+def test_parallel_workers_train_the_same_candidates() -> None:
+    """Two worker processes: the initial population is the serial one, candidate for
+    candidate; every later round trains two children of the same population."""
+    rng = np.random.default_rng(5)
+    train_data, validation = _chirality(120, rng), _chirality(120, rng)
+    serial = evolve(
+        _ChainNet,
+        LinearStackMoves([ROTATIONS, [0]]),
+        train_data,
+        validation,
+        EvolutionConfig(population=2, steps=0, epochs=10, seed=1),
+    )
+    parallel = evolve(
+        _ChainNet,
+        LinearStackMoves([ROTATIONS, [0]]),
+        train_data,
+        validation,
+        EvolutionConfig(population=2, steps=2, epochs=10, seed=1, workers=2),
+    )
+    assert parallel.table()[:2] == serial.table()
+    children = parallel.candidates[2:]
+    assert len(children) == 2 and [c.step for c in children] == [1, 2]
+    assert children[0].move != children[1].move or children[0].parent != children[1].parent
