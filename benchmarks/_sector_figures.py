@@ -19,33 +19,45 @@ next to one single-threaded busy loop ("loaded": a user's laptop is never idle):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def _script(name: str, *args: str, busy: bool) -> str:
-    """Run ``benchmarks/name args`` (next to a busy loop if ``busy``); its stdout."""
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+@contextlib.contextmanager
+def _busy_loop(busy: bool) -> Iterator[None]:
+    """A single-threaded busy process while the block runs (if ``busy``)."""
     spinner = None
     if busy:
         spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         time.sleep(0.5)
     try:
-        out = subprocess.run(
-            [sys.executable, str(HERE / name), *args],
-            env=env,
+        yield
+    finally:
+        if spinner is not None:
+            spinner.kill()
+
+
+def _run(argv: list[str], busy: bool) -> subprocess.CompletedProcess:
+    with _busy_loop(busy):
+        return subprocess.run(
+            argv,
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
             capture_output=True,
             text=True,
             check=False,
         )
-    finally:
-        if spinner is not None:
-            spinner.kill()
+
+
+def _script(name: str, *args: str, busy: bool) -> str:
+    """Run ``benchmarks/name args`` (next to a busy loop if ``busy``); its stdout."""
+    out = _run([sys.executable, str(HERE / name), *args], busy)
     if out.returncode:
         return f"(failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode})"
     return out.stdout
@@ -99,21 +111,7 @@ print(f"| {n} | {batch} | {1e3 * t_sector:.1f} | {1e3 * t_light:.0f} | {t_light 
 
 
 def _lightning(busy: bool) -> str:
-    spinner = None
-    if busy:
-        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        time.sleep(0.5)
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", LIGHTNING_WORKER, str(HERE), "16", "64"],
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    finally:
-        if spinner is not None:
-            spinner.kill()
+    out = _run([sys.executable, "-c", LIGHTNING_WORKER, str(HERE), "16", "64"], busy)
     return out.stdout if not out.returncode else f"(failed: {out.stderr.strip()[-300:]})"
 
 

@@ -12,36 +12,26 @@ from eqqnn.classical import (
     GroupMixtureLinear,
     SubgroupLinear,
     discretize_mixture_stack,
-    generated_subgroup,
     mixture_stack_weights,
 )
 from eqqnn.errors import InvalidParameterError
 from eqqnn.models import GroupMixture, LayerSymmetry, QuantumClassifier, discretize_group_mixture
-from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
 from eqqnn.testing import random_state_batch
 from eqqnn.training import DartsConfig, TensorData, darts_search
 
-N_SITES = 5
-GROUP = dihedral_group(N_SITES)
-PERM, TRIV = PermutationRepresentation(GROUP), TrivialRepresentation(GROUP)
-_SHIFT = np.roll(np.arange(N_SITES), 1)
-ROTATIONS = generated_subgroup(
-    GROUP, [int(np.flatnonzero((GROUP.permutations == _SHIFT).all(axis=1))[0])]
-)
-
 
 class _MixedNet(nn.Module):
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, ring) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
         common = {
-            "subgroups": [ROTATIONS],
+            "subgroups": [ring.rotations],
             "seed": torch.Generator().manual_seed(seed),
             "dtype": torch.float64,
         }
         self.layers = nn.ModuleList(
             [
-                GroupMixtureLinear(PERM, PERM, in_channels=1, out_channels=4, **common),
-                GroupMixtureLinear(PERM, TRIV, in_channels=4, out_channels=1, **common),
+                GroupMixtureLinear(ring.perm, ring.perm, in_channels=1, out_channels=4, **common),
+                GroupMixtureLinear(ring.perm, ring.triv, in_channels=4, out_channels=1, **common),
             ]
         )
 
@@ -50,20 +40,19 @@ class _MixedNet(nn.Module):
         return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
 
 
-def _chirality(m: int, rng: np.random.Generator) -> TensorData:
-    x = rng.normal(size=(m, N_SITES))
-    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
-    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
-
-
-def test_darts_finds_the_one_layer_that_must_break_reflections() -> None:
+def test_darts_finds_the_one_layer_that_must_break_reflections(ring) -> None:  # type: ignore[no-untyped-def]
     """Branches D_5, C_5, {e} per layer on a chirality label: the search moves the first
     layer to C_5 and keeps the readout on D_5; the discretised model is retrained."""
     rng = np.random.default_rng(0)
-    train_data, validation = _chirality(300, rng), _chirality(300, rng)
+    train_data, validation = ring.chirality(300, rng), ring.chirality(300, rng)
     cfg = DartsConfig(epochs=60, retrain_epochs=30)
     result = darts_search(
-        _MixedNet(0), discretize_mixture_stack, mixture_stack_weights, train_data, validation, cfg
+        _MixedNet(0, ring),
+        discretize_mixture_stack,
+        mixture_stack_weights,
+        train_data,
+        validation,
+        cfg,
     )
     final = np.array(result.weights_history[-1])
     assert len(result.weights_history) == 60

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
-from eqqnn.classical import EquivariantLinear, LinearStackMoves, generated_subgroup
+from eqqnn.classical import EquivariantLinear, LinearStackMoves
 from eqqnn.errors import InvalidParameterError
 from eqqnn.models import LayerSymmetry, QuantumClassifier, QuantumLayerMoves
-from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
 from eqqnn.testing import random_state_batch
 from eqqnn.training import EvolutionConfig, TensorData, evolve
-
-N_SITES = 5
-GROUP = dihedral_group(N_SITES)
-PERM, TRIV = PermutationRepresentation(GROUP), TrivialRepresentation(GROUP)
-_SHIFT = np.roll(np.arange(N_SITES), 1)
-ROTATIONS = generated_subgroup(
-    GROUP, [int(np.flatnonzero((GROUP.permutations == _SHIFT).all(axis=1))[0])]
-)
 
 
 class _ChainNet(nn.Module):
     """Two linear layers over D_5 on the sites of a ring, tanh between, sigmoid out."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, ring) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         common = {"seed": g, "dtype": torch.float64}
         self.layers = nn.ModuleList(
             [
-                EquivariantLinear(PERM, PERM, in_channels=1, out_channels=4, **common),
-                EquivariantLinear(PERM, TRIV, in_channels=4, out_channels=1, **common),
+                EquivariantLinear(ring.perm, ring.perm, in_channels=1, out_channels=4, **common),
+                EquivariantLinear(ring.perm, ring.triv, in_channels=4, out_channels=1, **common),
             ]
         )
 
@@ -43,27 +36,21 @@ class _ChainNet(nn.Module):
         return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
 
 
-def _chirality(m: int, rng: np.random.Generator) -> TensorData:
-    """Label: the sign of sum_i (x_i x_{i+1}^2 - x_i^2 x_{i+1}), which a reflection flips."""
-    x = rng.normal(size=(m, N_SITES))
-    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
-    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
-
-
-def test_search_finds_the_one_layer_that_must_break_reflections() -> None:
+def test_search_finds_the_one_layer_that_must_break_reflections(ring) -> None:  # type: ignore[no-untyped-def]
     """A D_5-invariant network cannot tell a ring from its mirror image, so it is at chance
     on a chirality label. The search relaxes the first layer to C_5, which is needed, and
     keeps the readout D_5-invariant, which is enough."""
     rng = np.random.default_rng(0)
-    train_data, validation = _chirality(300, rng), _chirality(300, rng)
+    train_data, validation = ring.chirality(300, rng), ring.chirality(300, rng)
+    net = functools.partial(_ChainNet, ring=ring)
     cfg = EvolutionConfig(population=2, steps=6, epochs=60, lr=0.05, seed=0)
-    result = evolve(_ChainNet, LinearStackMoves([ROTATIONS, [0]]), train_data, validation, cfg)
+    result = evolve(net, LinearStackMoves([ring.rotations, [0]]), train_data, validation, cfg)
     initial = [c for c in result.candidates if c.step == 0]
     assert all(c.architecture == (0, 0) and c.validation_accuracy < 0.6 for c in initial)
     assert result.best.architecture == (1, 0)
     assert result.best.validation_accuracy > 0.9
     assert result.models_trained == 2 + 6
-    again = evolve(_ChainNet, LinearStackMoves([ROTATIONS, [0]]), train_data, validation, cfg)
+    again = evolve(net, LinearStackMoves([ring.rotations, [0]]), train_data, validation, cfg)
     assert again.table() == result.table()  # seeded: the same search
 
 
@@ -102,21 +89,22 @@ def test_bad_search_settings(field: str, value: object) -> None:
         EvolutionConfig(**{field: value})
 
 
-def test_parallel_workers_train_the_same_candidates() -> None:
+def test_parallel_workers_train_the_same_candidates(ring) -> None:  # type: ignore[no-untyped-def]
     """Two worker processes: the initial population is the serial one, candidate for
     candidate; every later round trains two children of the same population."""
     rng = np.random.default_rng(5)
-    train_data, validation = _chirality(120, rng), _chirality(120, rng)
+    train_data, validation = ring.chirality(120, rng), ring.chirality(120, rng)
+    net = functools.partial(_ChainNet, ring=ring)
     serial = evolve(
-        _ChainNet,
-        LinearStackMoves([ROTATIONS, [0]]),
+        net,
+        LinearStackMoves([ring.rotations, [0]]),
         train_data,
         validation,
         EvolutionConfig(population=2, steps=0, epochs=10, seed=1),
     )
     parallel = evolve(
-        _ChainNet,
-        LinearStackMoves([ROTATIONS, [0]]),
+        net,
+        LinearStackMoves([ring.rotations, [0]]),
         train_data,
         validation,
         EvolutionConfig(population=2, steps=2, epochs=10, seed=1, workers=2),
