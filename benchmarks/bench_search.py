@@ -91,7 +91,8 @@ def classical(seed: int) -> list[str]:
     start = max(c.validation_accuracy for c in evo.candidates if c.step == 0)
     rows = [
         f"| chirality (classical) | evolution | {seed} | "
-        f"{_level_names(evo.best.architecture, names)} | {evo.best.validation_accuracy:.3f} | {start:.3f} | {evo.models_trained} | {t_evo:.0f} |"
+        f"{_level_names(evo.best.architecture, names)} | {evo.best.validation_accuracy:.3f} | "
+        f"{start:.3f} | {evo.models_trained} | {t_evo:.0f} |"
     ]
     t = time.perf_counter()
     darts = darts_search(
