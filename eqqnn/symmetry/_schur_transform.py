@@ -135,7 +135,10 @@ def qubit_to_sectors(
         weight = slice_weights[(n - two_m) // 2]
         if not targets or weight <= EMPTY_SLICE_WEIGHT:
             continue
-        slice_ = psi[:, _fixed_weight_strings(n, (n - two_m) // 2)].astype(dtype, copy=False)
+        slice_ = np.take(psi, _fixed_weight_strings(n, (n - two_m) // 2), axis=1)
+        slice_ = slice_.astype(dtype, copy=False)
+        if np.iscomplexobj(slice_) and not slice_.imag.any():
+            slice_ = slice_.real  # real amplitudes (ground states): couple at half the cost
         if abs(two_m) <= 1 and len(targets) > 1:
             # the slice of the lowest spin first: a singlet (or a doublet) stops here
             low = couple_magnetization_slice(slice_, n, two_m, _union_keys(n, two_m, targets[:1]))

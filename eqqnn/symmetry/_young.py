@@ -82,6 +82,7 @@ import scipy.sparse as sp
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
+from eqqnn.symmetry._coupling_kernels import combine
 
 __all__ = [
     "OFFDIAGONAL_SIGN",
@@ -1116,8 +1117,7 @@ def couple_magnetization_slice(
             for tjp, rows in ((tjs - 1, slice(0, d0)), (tjs + 1, slice(d0, dc))):
                 if rows.stop <= rows.start:
                     continue
-                target = out[rows]
-                filled = False
+                parts = []
                 for bit, two_mu in ((0, 1), (1, -1)):
                     parent = blocks.get((tjp, tms - two_mu))
                     if parent is None:
@@ -1125,13 +1125,8 @@ def couple_magnetization_slice(
                     cg = _cg_half(tjp, tms - two_mu, two_mu, tjs)
                     # parent suffixes: [bit 0 + child suffixes | bit 1 + child suffixes]
                     part = parent[:, :size] if bit == 0 else parent[:, parent.shape[1] - size :]
-                    if filled:
-                        target += cg * part
-                    else:
-                        np.multiply(part, cg, out=target)
-                        filled = True
-                if not filled:
-                    target[...] = 0
+                    parts.append((cg, part))
+                combine(out[rows], parts)
             new[(tjs, tms)] = out
         blocks = new
     return {key: block.transpose(2, 0, 1) for key, block in blocks.items()}
