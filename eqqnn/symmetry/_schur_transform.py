@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from eqqnn.errors import DimensionError, ProblemTooLargeError
+from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
 from eqqnn.symmetry._young import (
     MAX_STATE_QUBITS,
     _dim,
@@ -120,6 +120,10 @@ def qubit_to_sectors(
         set(range(n % 2, n + 1, 2) if two_spins is None else (int(t) for t in two_spins))
     )
     slice_weights = _slice_weights(psi, n)
+    if not np.isfinite(slice_weights).all():
+        flat = psi.view(np.float64) if np.iscomplexobj(psi) else psi
+        bad = int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
+        raise InvalidParameterError(f"state {bad} has a non-finite amplitude (NaN or inf)")
     out: dict[int, np.ndarray] = {}
 
     def store(two_m: int, blocks: dict[tuple[int, int], np.ndarray], targets: list[int]) -> None:
