@@ -285,12 +285,14 @@ def _compare_config(preset_name: str, toml_path: Path | None, overrides: dict[st
     return replace(cfg, **values)
 
 
-def _print_estimate(cfg: Any) -> None:
+def _print_estimate(cfg: Any, done: set[tuple] | None = None) -> None:
     from eqqnn.experiments import estimate_sweep
 
-    rows = estimate_sweep(cfg)
+    done = done or set()
+    rows = estimate_sweep(cfg, done=done)
     total = sum(r.data_seconds + r.train_seconds for r in rows)
-    typer.echo(f"estimate: {sum(r.jobs for r in rows)} jobs, about {total / 60:.0f} min")
+    skipped = f" ({len(done)} already recorded)" if done else ""
+    typer.echo(f"estimate: {sum(r.jobs for r in rows)} jobs{skipped}, about {total / 60:.0f} min")
     for r in rows:
         typer.echo(
             f"  n = {r.n_qubits:>2}: {r.jobs:>3} jobs, data {r.data_seconds / 60:6.1f} min, "
@@ -339,7 +341,10 @@ def compare(
             "precision": precision,
         },
     )
-    _print_estimate(cfg)
+    from eqqnn.experiments._compare import recorded_keys
+
+    done = {k for k in recorded_keys(out) if k in {j.key for j in cfg.jobs()}} if resume else set()
+    _print_estimate(cfg, done)
     if estimate_only:
         return
     records = run_compare(cfg, out, resume=resume, ray_address=ray_address)

@@ -24,6 +24,7 @@ both.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,11 +159,13 @@ def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> int
     return missing
 
 
-def estimate_sweep(config: CompareConfig, *, cache: object = True) -> list[SweepEstimate]:
+def estimate_sweep(
+    config: CompareConfig, *, cache: object = True, done: Collection[tuple] = ()
+) -> list[SweepEstimate]:
     """One :class:`SweepEstimate` per chain length of ``config`` (its jobs as
-    :meth:`~eqqnn.experiments.CompareConfig.jobs` lists them); sector datasets already in
-    ``cache`` cost nothing."""
-    jobs = config.jobs()
+    :meth:`~eqqnn.experiments.CompareConfig.jobs` lists them, less those whose key is in
+    ``done``: a resumed sweep); sector datasets already in ``cache`` cost nothing."""
+    jobs = [j for j in config.jobs() if j.key not in set(done)]
     out = []
     for n in config.n_qubits:
         at_n = [j for j in jobs if j.task.n_qubits == n]

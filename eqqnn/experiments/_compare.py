@@ -242,6 +242,13 @@ class _Inputs:
         return self.tasks[spec.train_size].data_for(job.family.input_kind)
 
 
+def recorded_keys(out: str | Path) -> set[tuple[str, int, int, int]]:
+    """Keys ``(model, n, train_size, seed)`` of the jobs ``out/results.jsonl`` already holds
+    (what ``resume=True`` skips); empty when there is no log."""
+    log = Path(out) / "results.jsonl"
+    return {r.key for r in _load_records(log)} if log.exists() else set()
+
+
 def _load_records(log: Path) -> list[JobRecord]:
     records = []
     for number, line in enumerate(log.read_text().splitlines(), start=1):

@@ -222,3 +222,32 @@ def test_cuda_refused_without_gpu() -> None:
         assert resolve_device("auto").type == "cpu"
         with pytest.raises(InvalidParameterError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def test_cli_estimate_of_a_resumed_sweep_counts_only_the_jobs_left(tmp_path: Path) -> None:
+    import json
+
+    from eqqnn.experiments import JobRecord
+
+    record = JobRecord(
+        "EQCNN-sector",
+        "quantum",
+        28,
+        4,
+        0,
+        0.99,
+        1.0,
+        14,
+        "spin-sector",
+        1.0,
+        "sector_state",
+        150,
+        0.06,
+    )
+    (tmp_path / "results.jsonl").write_text(json.dumps(record.to_dict()) + "\n")
+    args = ["compare", "--preset", "large", "--n", "28", "--models", "eqcnn", "--estimate-only"]
+    args += ["--train-sizes", "4", "--out", str(tmp_path)]
+    resumed = runner.invoke(app, [*args, "--resume"])
+    assert "estimate: 2 jobs (1 already recorded)" in resumed.output, resumed.output
+    fresh = runner.invoke(app, args)
+    assert "estimate: 3 jobs," in fresh.output, fresh.output
