@@ -1,5 +1,8 @@
 """Equivariance-aware architecture search on two tasks with a known answer.
 
+(``eqqnn study nas`` runs the same tasks with baselines and a test set; this script prints
+one row per search and seed.)
+
 * **Classical, chirality on a ring of 5** (D_5 ⊃ C_5 ⊃ {e}; the label flips under
   reflections, so the hidden layer must break them and the readout need not): evolution
   with relaxation morphisms and first-order DARTS over [G]-mixed layers, per seed.
@@ -20,55 +23,23 @@ import time
 
 import numpy as np
 import torch
-from torch import nn
 
 from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
-from eqqnn.classical import (
-    EquivariantLinear,
-    GroupMixtureLinear,
-    LinearStackMoves,
-    discretize_mixture_stack,
-    generated_subgroup,
-    mixture_stack_weights,
-)
+from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
 from eqqnn.models import AffineSigmoid, LayerSymmetry, QuantumClassifier, QuantumLayerMoves
-from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
+from eqqnn.studies import chirality_data, ring_net
+from eqqnn.studies._nas import _ring
 from eqqnn.testing import random_state_batch
 from eqqnn.training import DartsConfig, EvolutionConfig, TensorData, darts_search, evolve
 
-G = dihedral_group(5)
-PERM, TRIV = PermutationRepresentation(G), TrivialRepresentation(G)
-_SHIFT = np.roll(np.arange(5), 1)
-ROTATIONS = generated_subgroup(G, [int(np.flatnonzero((G.permutations == _SHIFT).all(axis=1))[0])])
+_, _, _, ROTATIONS = _ring(5)
 
 
-class RingNet(nn.Module):
-    def __init__(self, layers: list[nn.Module]) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.tanh(self.layers[0](x[:, None, :]))
-        return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
+def _ring_net(seed: int, mixed: bool) -> torch.nn.Module:
+    return ring_net(seed, kind="mixed" if mixed else "equivariant")
 
 
-def _ring_net(seed: int, mixed: bool) -> RingNet:
-    common = {"seed": torch.Generator().manual_seed(seed), "dtype": torch.float64}
-    if mixed:
-        common["subgroups"] = [ROTATIONS]
-    layer = GroupMixtureLinear if mixed else EquivariantLinear
-    return RingNet(
-        [
-            layer(PERM, PERM, in_channels=1, out_channels=4, **common),
-            layer(PERM, TRIV, in_channels=4, out_channels=1, **common),
-        ]
-    )
-
-
-def _chirality(m: int, rng: np.random.Generator) -> TensorData:
-    x = rng.normal(size=(m, 5))
-    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
-    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
+_chirality = chirality_data
 
 
 def _level_names(levels: tuple[int, ...], names: tuple[str, ...]) -> str:

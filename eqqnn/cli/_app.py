@@ -355,7 +355,7 @@ def compare(
 @app.command()
 def study(
     name: str = typer.Argument(
-        ..., help="tradeoff, augmentation, layerwise, learned_degree, or all."
+        ..., help="tradeoff, augmentation, layerwise, learned_degree, nas, or all."
     ),
     out: Path = typer.Option(Path("runs/studies"), help="Folder for <study>.json and .png."),
     quick: bool = typer.Option(False, "--quick", help="Quick config (minutes on 2 cores)."),
@@ -373,6 +373,7 @@ def study(
         "augmentation": (studies.run_augmentation, studies.AugmentationConfig),
         "layerwise": (studies.run_layerwise, studies.LayerwiseConfig),
         "learned_degree": (studies.run_learned_degree, studies.DegreeConfig),
+        "nas": (studies.run_nas, studies.NasConfig),
     }
     if name != "all" and name not in runners:
         raise typer.BadParameter(f"unknown study {name!r}; choose one of {[*runners, 'all']}")

@@ -1,10 +1,12 @@
-"""Approximate and partial equivariance: four studies that put the seed papers' claims to
+"""Approximate and partial equivariance: five studies that put the seed papers' claims to
 the test on the phase-classification task and on teacher-generated data.
 
 * :func:`run_tradeoff` — approximation–generalization trade-off (Petrache & Trivedi);
 * :func:`run_augmentation` — equivariance vs data augmentation (Nordenfors et al.);
 * :func:`run_layerwise` — layerwise emergence of equivariance (Bökman & Kahl);
-* :func:`run_learned_degree` — learned per-layer degree of equivariance (Veefkind & Cesa).
+* :func:`run_learned_degree` — learned per-layer degree of equivariance (Veefkind & Cesa);
+* :func:`run_nas` — equivariance-aware architecture search (Maile et al.): evolution with
+  relaxation morphisms and DARTS, on a classical and a quantum task with a known answer.
 
 Each takes a frozen config (``quick()`` and ``tiny()`` presets), writes
 ``out/<study>.json`` and ``out/<study>.png`` and returns the result dict;
@@ -51,6 +53,7 @@ from eqqnn.studies._layerwise import (
     run_layerwise,
     snapshot_layers,
 )
+from eqqnn.studies._nas import NasConfig, RingNet, chirality_data, ring_net, run_nas
 from eqqnn.studies._tradeoff import ChainBreaking, TradeoffConfig, run_tradeoff
 
 __all__ = [
@@ -62,22 +65,27 @@ __all__ = [
     "EpochProbe",
     "HaarRotation",
     "LayerwiseConfig",
+    "NasConfig",
     "OctahedralRotation",
     "OptimizerSpec",
     "QuadratureAugmentation",
+    "RingNet",
     "ShadowRotation",
     "SlotMask",
     "TradeoffConfig",
+    "chirality_data",
     "classical_invariance_error",
     "default_classical_families",
     "fixed_degree",
     "format_result",
     "layer_distances",
     "random_states",
+    "ring_net",
     "rotate_snapshots",
     "run_augmentation",
     "run_layerwise",
     "run_learned_degree",
+    "run_nas",
     "run_tradeoff",
     "shadow_inputs",
     "snapshot_layers",

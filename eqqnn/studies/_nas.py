@@ -1,0 +1,508 @@
+r"""Study 5: equivariance-aware architecture search (Maile et al., arXiv 2210.05484).
+
+Two tasks where the right group per layer is known, one per side:
+
+* **chirality** (classical): five values on a ring, :math:`D_5 \supset C_5 \supset \{e\}`.
+  The label :math:`\operatorname{sign}\sum_i (x_i x_{i+1}^2 - x_i^2 x_{i+1})` flips under
+  a reflection and is kept by a rotation. So the hidden layer of a two-layer network
+  must be :math:`C_5`, and the readout can stay :math:`D_5` (truth ``(1, 0)``);
+* **teacher QCNN** (quantum): an n-qubit graded QCNN whose layers sit at known levels
+  of SU(2) :math:`\supset` U(1) :math:`\supset \{e\}` (default: the first convolution
+  U(1)-only, every other layer SU(2)), labels = its output above the training median.
+
+For each task and seed it trains the fully constrained model (every layer at level 0),
+the unconstrained one (every layer at the last level), the evolutionary search
+(:func:`eqqnn.training.evolve`, mutations = relaxation morphisms) and DARTS
+(:func:`eqqnn.training.darts_search` over [G]-mixed layers). Searches select on a
+validation set; every model is scored on a separate test set. It reports test
+accuracy, the architecture chosen against the true one (layers right), and the cost
+(models trained, seconds).
+
+Not yet in this study: the learned-degree models as a third baseline, and the Heisenberg
+data with symmetry-breaking fields.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from eqqnn._validation import check_int, check_real, check_seeds
+from eqqnn.errors import InvalidParameterError
+from eqqnn.studies._common import (
+    advance,
+    config_dict,
+    finish_result,
+    progress_bar,
+)
+from eqqnn.training import DartsConfig, EvolutionConfig, TensorData, darts_search, evolve, train
+
+__all__ = ["NasConfig", "RingNet", "chirality_data", "ring_net", "run_nas"]
+
+
+@dataclass(frozen=True)
+class NasConfig:
+    """Settings of :func:`run_nas`."""
+
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    """Seeds (data, initial weights, search choices)."""
+    ring_train: int = 300
+    ring_validation: int = 300
+    ring_test: int = 1000
+    """Chirality task: inputs per split."""
+    qubits: int = 4
+    """Teacher QCNN task: qubits (4 gives 4 layers)."""
+    teacher_levels: tuple[int, ...] = (1, 0, 0, 0)
+    """The teacher's level per layer (0 SU(2), 1 U(1), 2 free)."""
+    quantum_train: int = 200
+    quantum_validation: int = 200
+    quantum_test: int = 400
+    """Teacher task: states per split."""
+    population: int = 2
+    """Evolution: population."""
+    steps: int = 8
+    """Evolution: mutations."""
+    epochs: int = 60
+    """Evolution: epochs per candidate (classical); the quantum task uses ``quantum_epochs``."""
+    quantum_epochs: int = 40
+    """Evolution: epochs per candidate on the quantum task."""
+    baseline_factor: int = 3
+    """The fixed and free baselines train ``baseline_factor`` times a candidate's epochs."""
+    darts_epochs: int = 60
+    """DARTS: search epochs."""
+    retrain_epochs: int = 30
+    """DARTS: epochs of the discretised model."""
+    lr: float = 0.05
+    """Adam learning rate (weights)."""
+
+    def __post_init__(self) -> None:
+        check_seeds(self.seeds)
+        for name in ("ring_train", "ring_validation", "ring_test", "quantum_train"):
+            check_int(name, getattr(self, name), minimum=4)
+        check_int("quantum_validation", self.quantum_validation, minimum=4)
+        check_int("quantum_test", self.quantum_test, minimum=4)
+        check_int("qubits", self.qubits, minimum=4, maximum=8)
+        check_int("population", self.population, minimum=1)
+        check_int("steps", self.steps, minimum=0)
+        for name in ("epochs", "quantum_epochs", "darts_epochs", "retrain_epochs"):
+            check_int(name, getattr(self, name), minimum=0)
+        check_int("baseline_factor", self.baseline_factor, minimum=1)
+        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
+        for v in self.teacher_levels:
+            check_int("teacher level", v, minimum=0, maximum=2)
+
+    @classmethod
+    def quick(cls) -> NasConfig:
+        """Three seeds, shorter searches (a few minutes on 2 cores)."""
+        return cls(seeds=(0, 1, 2), steps=6, ring_test=500, quantum_test=200)
+
+    @classmethod
+    def tiny(cls) -> NasConfig:
+        """One seed, a few epochs: for tests."""
+        return cls(
+            seeds=(0,),
+            ring_train=40,
+            ring_validation=40,
+            ring_test=40,
+            quantum_train=12,
+            quantum_validation=12,
+            quantum_test=12,
+            steps=2,
+            epochs=3,
+            quantum_epochs=2,
+            darts_epochs=3,
+            retrain_epochs=2,
+            baseline_factor=1,
+        )
+
+
+# ------------------------------------------------------------------ the classical task
+class RingNet(nn.Module):
+    r"""Two linear layers over the sites of a ring, :math:`\tanh` between, a sigmoid
+    readout: ``(B, n)`` values to ``(B,)`` probabilities.  ``layers[0]`` maps the
+    permutation representation to ``hidden`` copies of it, ``layers[1]`` those to a
+    scalar."""
+
+    def __init__(self, layers: list[nn.Module]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(self.layers[0](x[:, None, :]))
+        return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
+
+
+def _ring(n_sites: int) -> tuple[Any, Any, Any, np.ndarray]:
+    from eqqnn.classical import generated_subgroup
+    from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
+
+    group = dihedral_group(n_sites)
+    shift = np.roll(np.arange(n_sites), 1)
+    index = int(np.flatnonzero((group.permutations == shift).all(axis=1))[0])
+    rotations = generated_subgroup(group, [index])
+    return group, PermutationRepresentation(group), TrivialRepresentation(group), rotations
+
+
+def ring_net(
+    seed: int, *, kind: str = "equivariant", n_sites: int = 5, hidden: int = 4, level: int = 0
+) -> RingNet:
+    """A :class:`RingNet` over :math:`D_n`: ``kind="equivariant"`` (both layers at
+    ``level`` of :math:`D_n \\supset C_n \\supset \\{e\\}`) or ``"mixed"`` ([G]-mixed layers
+    over that chain, for DARTS)."""
+    from eqqnn.classical import EquivariantLinear, GroupMixtureLinear, SubgroupLinear
+
+    _, perm, triv, rotations = _ring(n_sites)
+    common: dict[str, Any] = {"seed": torch.Generator().manual_seed(seed), "dtype": torch.float64}
+    shapes = ((perm, 1, hidden), (triv, hidden, 1))
+    layers: list[nn.Module] = []
+    for rep_out, c_in, c_out in shapes:
+        channels = {"in_channels": c_in, "out_channels": c_out}
+        if kind == "mixed":
+            layers.append(
+                GroupMixtureLinear(perm, rep_out, subgroups=[rotations], **channels, **common)
+            )
+        elif kind == "equivariant" and level == 0:
+            layers.append(EquivariantLinear(perm, rep_out, **channels, **common))
+        elif kind == "equivariant":
+            subgroup = rotations if level == 1 else [0]
+            layers.append(SubgroupLinear(perm, rep_out, subgroup, **channels, **common))
+        else:
+            raise InvalidParameterError(f"kind must be 'equivariant' or 'mixed', got {kind!r}")
+    return RingNet(layers)
+
+
+def chirality_data(m: int, rng: np.random.Generator, n_sites: int = 5) -> TensorData:
+    r"""``m`` Gaussian rings, label :math:`[\sum_i x_i x_{i+1}^2 - x_i^2 x_{i+1} > 0]`."""
+    x = rng.normal(size=(m, n_sites))
+    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
+    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
+
+
+# ------------------------------------------------------------------ one task
+def _test_accuracy(model: nn.Module, test: TensorData) -> float:
+    from eqqnn.training import evaluate
+
+    return float(evaluate(model, test)["accuracy"])
+
+
+def _fit(model: nn.Module, data: TensorData, epochs: int, lr: float, seed: int) -> nn.Module:
+    from eqqnn.training import TrainConfig
+
+    if epochs:
+        train(model, data, None, TrainConfig(epochs=epochs, lr=lr, seed=seed), progress=False)
+    return model
+
+
+def _record(task: str, seed: int, method: str, truth: tuple[int, ...], **values: Any) -> dict:
+    arch = tuple(int(v) for v in values.pop("architecture"))
+    return {
+        "task": task,
+        "seed": seed,
+        "method": method,
+        "architecture": list(arch),
+        "truth": list(truth),
+        "layers_right": int(sum(a == t for a, t in zip(arch, truth, strict=True))),
+        **values,
+    }
+
+
+def _chirality_records(cfg: NasConfig, seed: int) -> list[dict]:
+    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
+
+    rng = np.random.default_rng(seed)
+    tr, va, te = (
+        chirality_data(m, rng) for m in (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
+    )
+    truth = (1, 0)
+    out = []
+    for method, level in (("fixed G", 0), ("free", 2)):
+        t = time.perf_counter()
+        model = _fit(
+            ring_net(seed, level=level), tr, cfg.epochs * cfg.baseline_factor, cfg.lr, seed
+        )
+        out.append(
+            _record(
+                "chirality",
+                seed,
+                method,
+                truth,
+                architecture=(level, level),
+                test_accuracy=_test_accuracy(model, te),
+                models_trained=1,
+                seconds=time.perf_counter() - t,
+            )
+        )
+    _, _, _, rotations = _ring(5)
+    t = time.perf_counter()
+    evo = evolve(
+        lambda k: ring_net(1000 * seed + k),
+        LinearStackMoves([rotations, [0]]),
+        tr,
+        va,
+        EvolutionConfig(
+            population=cfg.population, steps=cfg.steps, epochs=cfg.epochs, lr=cfg.lr, seed=seed
+        ),
+    )
+    out.append(
+        _record(
+            "chirality",
+            seed,
+            "evolution",
+            truth,
+            architecture=evo.best.architecture,
+            test_accuracy=_test_accuracy(evo.best.model, te),
+            models_trained=evo.models_trained,
+            seconds=time.perf_counter() - t,
+        )
+    )
+    t = time.perf_counter()
+    darts = darts_search(
+        ring_net(seed, kind="mixed"),
+        discretize_mixture_stack,
+        mixture_stack_weights,
+        tr,
+        va,
+        DartsConfig(
+            epochs=cfg.darts_epochs, lr=cfg.lr, retrain_epochs=cfg.retrain_epochs, seed=seed
+        ),
+    )
+    chosen = tuple(mixture_stack_weights(darts.mixture).detach().argmax(dim=1).tolist())
+    out.append(
+        _record(
+            "chirality",
+            seed,
+            "DARTS",
+            truth,
+            architecture=chosen,
+            test_accuracy=_test_accuracy(darts.model, te),
+            models_trained=2,
+            seconds=time.perf_counter() - t,
+        )
+    )
+    return out
+
+
+def _teacher_records(cfg: NasConfig, seed: int) -> list[dict]:
+    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
+    from eqqnn.models import (
+        AffineSigmoid,
+        GroupMixture,
+        LayerSymmetry,
+        QuantumClassifier,
+        QuantumLayerMoves,
+        discretize_group_mixture,
+    )
+    from eqqnn.testing import random_state_batch
+
+    circuit = graded_qcnn(cfg.qubits, symmetry_graded_generators(2))
+    n_layers = int(circuit.metadata["n_layers"])
+    truth = tuple(cfg.teacher_levels[:n_layers]) + (0,) * max(0, n_layers - len(cfg.teacher_levels))
+    teacher = QuantumClassifier(circuit, param_map=LayerSymmetry(circuit, truth), seed=7 + seed)
+    splits = []
+    with torch.no_grad():
+        for k, m in enumerate((cfg.quantum_train, cfg.quantum_validation, cfg.quantum_test)):
+            x = random_state_batch(cfg.qubits, m, seed=10 * seed + k + 1)
+            splits.append((x, teacher(x)))
+    threshold = splits[0][1].median()
+    tr, va, te = (TensorData(x, (p > threshold).double()) for x, p in splits)
+
+    def student(
+        k: int, levels: tuple[int, ...] | None = None, mixed: bool = False
+    ) -> QuantumClassifier:
+        param_map = GroupMixture(circuit) if mixed else LayerSymmetry(circuit, levels)
+        return QuantumClassifier(
+            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
+        )
+
+    out = []
+    for method, level in (("fixed G", 0), ("free", 2)):
+        t = time.perf_counter()
+        model = _fit(
+            student(1000 * seed, (level,) * n_layers),
+            tr,
+            cfg.quantum_epochs * cfg.baseline_factor,
+            cfg.lr,
+            seed,
+        )
+        out.append(
+            _record(
+                "teacher QCNN",
+                seed,
+                method,
+                truth,
+                architecture=(level,) * n_layers,
+                test_accuracy=_test_accuracy(model, te),
+                models_trained=1,
+                seconds=time.perf_counter() - t,
+            )
+        )
+    t = time.perf_counter()
+    evo = evolve(
+        lambda k: student(1000 * seed + k),
+        QuantumLayerMoves(),
+        tr,
+        va,
+        EvolutionConfig(
+            population=cfg.population,
+            steps=cfg.steps,
+            epochs=cfg.quantum_epochs,
+            lr=cfg.lr,
+            seed=seed,
+        ),
+    )
+    out.append(
+        _record(
+            "teacher QCNN",
+            seed,
+            "evolution",
+            truth,
+            architecture=evo.best.architecture,
+            test_accuracy=_test_accuracy(evo.best.model, te),
+            models_trained=evo.models_trained,
+            seconds=time.perf_counter() - t,
+        )
+    )
+    t = time.perf_counter()
+    darts = darts_search(
+        student(1000 * seed, mixed=True),
+        discretize_group_mixture,
+        lambda m: m.param_map.mixture_weights(),
+        tr,
+        va,
+        DartsConfig(
+            epochs=cfg.darts_epochs, lr=cfg.lr, retrain_epochs=cfg.retrain_epochs, seed=seed
+        ),
+    )
+    out.append(
+        _record(
+            "teacher QCNN",
+            seed,
+            "DARTS",
+            truth,
+            architecture=tuple(darts.model.param_map.levels.tolist()),
+            test_accuracy=_test_accuracy(darts.model, te),
+            models_trained=2,
+            seconds=time.perf_counter() - t,
+        )
+    )
+    return out
+
+
+# ------------------------------------------------------------------ the study
+METHODS = ("fixed G", "free", "evolution", "DARTS")
+TASKS = ("chirality", "teacher QCNN")
+
+
+def run_nas(
+    config: NasConfig | None = None,
+    out: str | Path = "runs/studies",
+    *,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Run the study (see the module docstring); writes ``out/nas.json`` and ``out/nas.png``."""
+    cfg = config or NasConfig()
+    start = time.perf_counter()
+    bar = progress_bar(progress, 2 * len(cfg.seeds), "nas")
+    records: list[dict] = []
+    try:
+        for seed in cfg.seeds:
+            records += _chirality_records(cfg, seed)
+            advance(bar)
+            records += _teacher_records(cfg, seed)
+            advance(bar)
+    finally:
+        if bar is not None:
+            bar.stop()
+    rows = []
+    findings = []
+    for task in TASKS:
+        for method in METHODS:
+            rs = [r for r in records if r["task"] == task and r["method"] == method]
+            acc = np.array([r["test_accuracy"] for r in rs])
+            exact = sum(r["layers_right"] == len(r["truth"]) for r in rs)
+            rows.append(
+                [
+                    task,
+                    method,
+                    float(acc.mean()),
+                    float(acc.std()),
+                    exact,
+                    len(rs),
+                    float(np.mean([r["layers_right"] for r in rs])),
+                    float(np.mean([r["models_trained"] for r in rs])),
+                    float(np.mean([r["seconds"] for r in rs])),
+                ]
+            )
+            if method in ("evolution", "DARTS"):
+                findings.append(
+                    f"{task}, {method}: the true architecture in {exact} of {len(rs)} seeds; "
+                    f"test accuracy {acc.mean():.3f} "
+                    f"(fixed G {_mean(records, task, 'fixed G'):.3f}, "
+                    f"free {_mean(records, task, 'free'):.3f})."
+                )
+    result = {
+        "study": "nas",
+        "paper": "Maile et al., arXiv 2210.05484",
+        "claim": "searching the group per layer finds constraints that fit the task and "
+        "beats both the fully constrained and the unconstrained model",
+        "config": config_dict(cfg),
+        "records": records,
+        "tables": [
+            {
+                "title": "test accuracy and architecture found, per task and method",
+                "columns": [
+                    "task",
+                    "method",
+                    "test acc",
+                    "std",
+                    "true arch",
+                    "seeds",
+                    "layers right",
+                    "models trained",
+                    "seconds",
+                ],
+                "rows": rows,
+            }
+        ],
+        "findings": findings,
+        "seconds": time.perf_counter() - start,
+    }
+    return finish_result(result, out, _plot)
+
+
+def _mean(records: list[dict], task: str, method: str) -> float:
+    return float(
+        np.mean(
+            [r["test_accuracy"] for r in records if r["task"] == task and r["method"] == method]
+        )
+    )
+
+
+def _plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(TASKS), figsize=(9, 3.4), sharey=True)
+    for ax, task in zip(axes, TASKS, strict=True):
+        for i, method in enumerate(METHODS):
+            accs = [
+                r["test_accuracy"]
+                for r in result["records"]
+                if r["task"] == task and r["method"] == method
+            ]
+            ax.scatter([i] * len(accs), accs, alpha=0.6)
+            ax.plot([i - 0.25, i + 0.25], [np.mean(accs)] * 2, color="k")
+        ax.set_xticks(range(len(METHODS)), METHODS, rotation=20)
+        ax.set_title(task)
+    axes[0].set_ylabel("test accuracy")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

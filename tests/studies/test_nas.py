@@ -1,0 +1,40 @@
+"""Study 5 (architecture search): the pipeline on its tiny config, with a science check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eqqnn.errors import InvalidParameterError
+from eqqnn.studies import RESULT_KEYS, NasConfig, format_result, run_nas
+
+
+def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
+    tmp_path: Path,
+) -> None:
+    result = run_nas(NasConfig.tiny(), tmp_path, progress=False)
+    assert set(result) == set(RESULT_KEYS)
+    records = result["records"]
+    assert len(records) == 2 * 4  # two tasks, four methods, one seed
+    for r in records:
+        right = sum(a == t for a, t in zip(r["architecture"], r["truth"], strict=True))
+        assert r["layers_right"] == right and 0 <= r["test_accuracy"] <= 1
+    chirality = {r["method"]: r for r in records if r["task"] == "chirality"}
+    assert chirality["fixed G"]["truth"] == [1, 0] and chirality["free"]["architecture"] == [2, 2]
+    # a reflection flips the label, so a D5-invariant network is at chance on the test set
+    assert abs(chirality["fixed G"]["test_accuracy"] - 0.5) < 0.2
+    teacher = [r for r in records if r["task"] == "teacher QCNN"]
+    assert all(r["truth"] == [1, 0, 0, 0] for r in teacher)
+    assert (tmp_path / "nas.png").stat().st_size > 5000
+    assert json.loads((tmp_path / "nas.json").read_text())["study"] == "nas"
+    assert "evolution" in format_result(result)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("qubits", 3), ("steps", -1), ("teacher_levels", (3,)), ("lr", 0.0)]
+)
+def test_bad_nas_config(field: str, value: object) -> None:
+    with pytest.raises(InvalidParameterError):
+        NasConfig(**{field: value})
