@@ -25,6 +25,7 @@ data with symmetry-breaking fields.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,83 +213,88 @@ def _record(task: str, seed: int, method: str, truth: tuple[int, ...], **values:
     }
 
 
-def _chirality_records(cfg: NasConfig, seed: int) -> list[dict]:
-    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
+@dataclass(frozen=True)
+class _Task:
+    """What the four methods need of one task and seed."""
 
-    rng = np.random.default_rng(seed)
-    tr, va, te = (
-        chirality_data(m, rng) for m in (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
-    )
-    truth = (1, 0)
+    name: str
+    truth: tuple[int, ...]
+    splits: tuple[TensorData, TensorData, TensorData]
+    """Training, validation, test."""
+    fixed: Callable[[int], nn.Module]
+    """Every layer at the given level."""
+    initial: Callable[[int], nn.Module]
+    """The search's ``k``-th fully constrained start."""
+    moves: Any
+    mixed: Callable[[], nn.Module]
+    """A [G]-mixed model for DARTS."""
+    discretize: Callable[[nn.Module], nn.Module]
+    weights: Callable[[nn.Module], torch.Tensor]
+    epochs: int
+
+
+def _run_methods(task: _Task, cfg: NasConfig, seed: int) -> list[dict]:
+    """Fixed G, free, evolution and DARTS on one task: one record each."""
+    tr, va, te = task.splits
+    n_layers = len(task.truth)
     out = []
-    for method, level in (("fixed G", 0), ("free", 2)):
-        t = time.perf_counter()
-        model = _fit(
-            ring_net(seed, level=level), tr, cfg.epochs * cfg.baseline_factor, cfg.lr, seed
-        )
+
+    def add(method: str, architecture: tuple[int, ...], model: nn.Module, trained: int, t: float):
         out.append(
             _record(
-                "chirality",
+                task.name,
                 seed,
                 method,
-                truth,
-                architecture=(level, level),
+                task.truth,
+                architecture=architecture,
                 test_accuracy=_test_accuracy(model, te),
-                models_trained=1,
+                models_trained=trained,
                 seconds=time.perf_counter() - t,
             )
         )
-    _, _, _, rotations = _ring(5)
+
+    for method, level in (("fixed G", 0), ("free", 2)):
+        t = time.perf_counter()
+        model = _fit(task.fixed(level), tr, task.epochs * cfg.baseline_factor, cfg.lr, seed)
+        add(method, (level,) * n_layers, model, 1, t)
     t = time.perf_counter()
-    evo = evolve(
-        lambda k: ring_net(1000 * seed + k),
-        LinearStackMoves([rotations, [0]]),
-        tr,
-        va,
-        EvolutionConfig(
-            population=cfg.population, steps=cfg.steps, epochs=cfg.epochs, lr=cfg.lr, seed=seed
-        ),
+    search = EvolutionConfig(
+        population=cfg.population, steps=cfg.steps, epochs=task.epochs, lr=cfg.lr, seed=seed
     )
-    out.append(
-        _record(
-            "chirality",
-            seed,
-            "evolution",
-            truth,
-            architecture=evo.best.architecture,
-            test_accuracy=_test_accuracy(evo.best.model, te),
-            models_trained=evo.models_trained,
-            seconds=time.perf_counter() - t,
-        )
-    )
+    evo = evolve(task.initial, task.moves, tr, va, search)
+    add("evolution", evo.best.architecture, evo.best.model, evo.models_trained, t)
     t = time.perf_counter()
-    darts = darts_search(
-        ring_net(seed, kind="mixed"),
-        discretize_mixture_stack,
-        mixture_stack_weights,
-        tr,
-        va,
-        DartsConfig(
-            epochs=cfg.darts_epochs, lr=cfg.lr, retrain_epochs=cfg.retrain_epochs, seed=seed
-        ),
+    darts_cfg = DartsConfig(
+        epochs=cfg.darts_epochs, lr=cfg.lr, retrain_epochs=cfg.retrain_epochs, seed=seed
     )
-    chosen = tuple(mixture_stack_weights(darts.mixture).detach().argmax(dim=1).tolist())
-    out.append(
-        _record(
-            "chirality",
-            seed,
-            "DARTS",
-            truth,
-            architecture=chosen,
-            test_accuracy=_test_accuracy(darts.model, te),
-            models_trained=2,
-            seconds=time.perf_counter() - t,
-        )
-    )
+    darts = darts_search(task.mixed(), task.discretize, task.weights, tr, va, darts_cfg)
+    chosen = tuple(task.weights(darts.mixture).detach().argmax(dim=1).tolist())
+    add("DARTS", chosen, darts.model, 2, t)
     return out
 
 
-def _teacher_records(cfg: NasConfig, seed: int) -> list[dict]:
+def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
+    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
+
+    rng = np.random.default_rng(seed)
+    sizes = (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
+    splits = tuple(chirality_data(m, rng) for m in sizes)
+    _, _, _, rotations = _ring(5)
+    return _Task(
+        name="chirality",
+        truth=(1, 0),
+        splits=splits,  # type: ignore[arg-type]
+        fixed=lambda level: ring_net(seed, level=level),
+        initial=lambda k: ring_net(1000 * seed + k),
+        moves=LinearStackMoves([rotations, [0]]),
+        mixed=lambda: ring_net(seed, kind="mixed"),
+        discretize=discretize_mixture_stack,
+        weights=mixture_stack_weights,
+        epochs=cfg.epochs,
+    )
+
+
+def _teacher_task(cfg: NasConfig, seed: int) -> _Task:
     from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
     from eqqnn.models import (
         AffineSigmoid,
@@ -302,96 +308,34 @@ def _teacher_records(cfg: NasConfig, seed: int) -> list[dict]:
 
     circuit = graded_qcnn(cfg.qubits, symmetry_graded_generators(2))
     n_layers = int(circuit.metadata["n_layers"])
-    truth = tuple(cfg.teacher_levels[:n_layers]) + (0,) * max(0, n_layers - len(cfg.teacher_levels))
+    levels = tuple(cfg.teacher_levels[:n_layers])
+    truth = levels + (0,) * (n_layers - len(levels))
     teacher = QuantumClassifier(circuit, param_map=LayerSymmetry(circuit, truth), seed=7 + seed)
-    splits = []
+    raw = []
     with torch.no_grad():
         for k, m in enumerate((cfg.quantum_train, cfg.quantum_validation, cfg.quantum_test)):
             x = random_state_batch(cfg.qubits, m, seed=10 * seed + k + 1)
-            splits.append((x, teacher(x)))
-    threshold = splits[0][1].median()
-    tr, va, te = (TensorData(x, (p > threshold).double()) for x, p in splits)
+            raw.append((x, teacher(x)))
+    threshold = raw[0][1].median()
+    splits = tuple(TensorData(x, (p > threshold).double()) for x, p in raw)
 
-    def student(
-        k: int, levels: tuple[int, ...] | None = None, mixed: bool = False
-    ) -> QuantumClassifier:
-        param_map = GroupMixture(circuit) if mixed else LayerSymmetry(circuit, levels)
+    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
         return QuantumClassifier(
             circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
         )
 
-    out = []
-    for method, level in (("fixed G", 0), ("free", 2)):
-        t = time.perf_counter()
-        model = _fit(
-            student(1000 * seed, (level,) * n_layers),
-            tr,
-            cfg.quantum_epochs * cfg.baseline_factor,
-            cfg.lr,
-            seed,
-        )
-        out.append(
-            _record(
-                "teacher QCNN",
-                seed,
-                method,
-                truth,
-                architecture=(level,) * n_layers,
-                test_accuracy=_test_accuracy(model, te),
-                models_trained=1,
-                seconds=time.perf_counter() - t,
-            )
-        )
-    t = time.perf_counter()
-    evo = evolve(
-        lambda k: student(1000 * seed + k),
-        QuantumLayerMoves(),
-        tr,
-        va,
-        EvolutionConfig(
-            population=cfg.population,
-            steps=cfg.steps,
-            epochs=cfg.quantum_epochs,
-            lr=cfg.lr,
-            seed=seed,
-        ),
+    return _Task(
+        name="teacher QCNN",
+        truth=truth,
+        splits=splits,  # type: ignore[arg-type]
+        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
+        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
+        moves=QuantumLayerMoves(),
+        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
+        discretize=discretize_group_mixture,
+        weights=lambda m: m.param_map.mixture_weights(),
+        epochs=cfg.quantum_epochs,
     )
-    out.append(
-        _record(
-            "teacher QCNN",
-            seed,
-            "evolution",
-            truth,
-            architecture=evo.best.architecture,
-            test_accuracy=_test_accuracy(evo.best.model, te),
-            models_trained=evo.models_trained,
-            seconds=time.perf_counter() - t,
-        )
-    )
-    t = time.perf_counter()
-    darts = darts_search(
-        student(1000 * seed, mixed=True),
-        discretize_group_mixture,
-        lambda m: m.param_map.mixture_weights(),
-        tr,
-        va,
-        DartsConfig(
-            epochs=cfg.darts_epochs, lr=cfg.lr, retrain_epochs=cfg.retrain_epochs, seed=seed
-        ),
-    )
-    out.append(
-        _record(
-            "teacher QCNN",
-            seed,
-            "DARTS",
-            truth,
-            architecture=tuple(darts.model.param_map.levels.tolist()),
-            test_accuracy=_test_accuracy(darts.model, te),
-            models_trained=2,
-            seconds=time.perf_counter() - t,
-        )
-    )
-    return out
 
 
 # ------------------------------------------------------------------ the study
@@ -412,10 +356,9 @@ def run_nas(
     records: list[dict] = []
     try:
         for seed in cfg.seeds:
-            records += _chirality_records(cfg, seed)
-            advance(bar)
-            records += _teacher_records(cfg, seed)
-            advance(bar)
+            for make in (_chirality_task, _teacher_task):
+                records += _run_methods(make(cfg, seed), cfg, seed)
+                advance(bar)
     finally:
         if bar is not None:
             bar.stop()
