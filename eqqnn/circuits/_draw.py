@@ -5,12 +5,19 @@ Operations are packed greedily into moments (columns) whose wire spans do not ov
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-from eqqnn.circuits._ir import ChannelPool, Discard, ExpGate
+from eqqnn.circuits._ops import ChannelPool, Discard, ExpGate, Readout
 
-if TYPE_CHECKING:
-    from eqqnn.circuits._ir import Circuit
+
+class _Drawable(Protocol):
+    """What a drawing reads of a :class:`~eqqnn.circuits.Circuit` (typed structurally, so
+    this module does not import the one that calls it)."""
+
+    n_qubits: int
+    operations: Sequence[object]
+    readout: Readout
 
 
 def _cells(op: object, n: int) -> dict[int, str]:
@@ -37,7 +44,7 @@ def _cells(op: object, n: int) -> dict[int, str]:
     return cells
 
 
-def draw_text(circuit: Circuit, *, max_width: int = 200) -> str:
+def draw_text(circuit: _Drawable, *, max_width: int = 200) -> str:
     """Return a monospace drawing; long circuits wrap into blocks of ``max_width`` chars."""
     n = circuit.n_qubits
     moments: list[dict[int, str]] = []
