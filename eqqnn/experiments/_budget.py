@@ -85,19 +85,21 @@ def _job_cost(
     shots: int,
     precision: str = "single",
 ) -> tuple[float, float]:
-    """(seconds, bytes) of one job (sector states stored in ``precision``)."""
+    """(seconds, bytes) of one job (sector states stored in ``precision``).  Screened
+    restarts train ``restarts - 1`` extra candidates for ``restart_epochs`` each."""
     kind = family.input_kind
+    epochs = family.epochs + (family.restarts - 1) * family.restart_epochs
     if kind is InputKind.SECTOR_STATE:
         d0 = singlet_dimension(n)
         per_state = _SECTOR_STATE_SECONDS * d0
-        seconds = family.epochs * (size * per_state + 0.003) + test_points * per_state / 3
+        seconds = epochs * (size * per_state + 0.003) + test_points * per_state / 3
         state_bytes = (8 if precision == "single" else 16) * d0
         memory = (test_points + 8 * size) * state_bytes + _SECTOR_OPERATOR_BYTES * d0
         return seconds, memory
     if kind is InputKind.STATE:
         gates = _gates(n, family)
         epoch = gates * (_DENSE_GATE_OVERHEAD + _DENSE_GATE_SECONDS * size * 2**n)
-        seconds = family.epochs * epoch + gates * _DENSE_GATE_SECONDS * test_points * 2**n
+        seconds = epochs * epoch + gates * _DENSE_GATE_SECONDS * test_points * 2**n
         return seconds, (test_points + 4 * size) * 16 * 2**n
     if kind is InputKind.SHADOWS:
         per_state = _SHADOW_SECONDS * shots * n
@@ -105,7 +107,7 @@ def _job_cost(
     else:
         per_state = _CORRELATOR_SECONDS * n * n
         memory = (test_points + size) * n * n * 8 * 4
-    seconds = family.epochs * (size * per_state * 3) + test_points * per_state
+    seconds = epochs * (size * per_state * 3) + test_points * per_state
     return seconds, memory
 
 

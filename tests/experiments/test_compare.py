@@ -232,3 +232,15 @@ class TestCheckpoints:
         loaded.clear()
         again = run_compare(cfg, crashed, cache=None)
         assert loaded == [] and _strip(again) == _strip(whole)
+
+
+def test_estimate_counts_the_screened_restarts() -> None:
+    """3 screened starts of 30 epochs in a 150-epoch job train 210 epochs, not 150."""
+    from eqqnn.experiments._budget import _job_cost
+
+    screened = eqcnn_family()
+    single = dataclasses.replace(screened, restarts=1)
+    t3 = _job_cost(screened, 16, 4, 101, 1000)[0]
+    t1 = _job_cost(single, 16, 4, 101, 1000)[0]
+    assert screened.restarts == 3 and screened.restart_epochs == 30
+    assert t3 / t1 == pytest.approx(210 / 150, rel=0.05)
