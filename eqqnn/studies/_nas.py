@@ -1,6 +1,7 @@
 r"""Study 5: equivariance-aware architecture search (Maile et al., arXiv 2210.05484).
 
-Two tasks where the right group per layer is known, one per side:
+Three tasks: two where the right group per layer is known, one per side, and the phase
+task with a symmetry-breaking field:
 
 * **chirality** (classical): five values on a ring, :math:`D_5 \supset C_5 \supset \{e\}`.
   The label :math:`\operatorname{sign}\sum_i (x_i x_{i+1}^2 - x_i^2 x_{i+1})` flips under
@@ -8,7 +9,12 @@ Two tasks where the right group per layer is known, one per side:
   must be :math:`C_5`, and the readout can stay :math:`D_5` (truth ``(1, 0)``);
 * **teacher QCNN** (quantum): an n-qubit graded QCNN whose layers sit at known levels
   of SU(2) :math:`\supset` U(1) :math:`\supset \{e\}` (default: the first convolution
-  U(1)-only, every other layer SU(2)), labels = its output above the training median.
+  U(1)-only, every other layer SU(2)), labels = its output above the training median;
+* **Heisenberg in a field** (quantum): the phase task of the bond-alternating chain with
+  a uniform field :math:`h` (SU(2) broken to U(1)); training ratios symmetric about
+  r = 1, a grid split into validation (even points) and test (odd points).  Its
+  "truth" is the data's symmetry, U(1) in every layer: sufficient, not necessarily
+  the best architecture.
 
 For each task and seed it trains the fully constrained model (every layer at level 0),
 the unconstrained one (every layer at the last level), the evolutionary search
@@ -23,8 +29,6 @@ layers start exactly G-equivariant and learn how far to leave it. On the quantum
 "architecture" is the highest grade per layer with a learned degree of at least
 :data:`DEGREE_IN_USE`. On the classical side its degrees are per irrep type of
 :math:`D_5` and do not name a level of the chain, so none is reported.
-
-Not yet in this study: the Heisenberg data with symmetry-breaking fields.
 """
 
 from __future__ import annotations
@@ -70,6 +74,16 @@ class NasConfig:
     quantum_validation: int = 200
     quantum_test: int = 400
     """Teacher task: states per split."""
+    heisenberg_qubits: int = 6
+    """Heisenberg task: qubits (6 gives 7 layers)."""
+    heisenberg_field: float = 0.5
+    """Heisenberg task: uniform field :math:`h` (breaks SU(2) to U(1))."""
+    heisenberg_train: int = 8
+    """Heisenberg task: training ground states (ratios symmetric about r = 1)."""
+    heisenberg_grid: int = 80
+    """Heisenberg task: grid points; the even ones validate, the odd ones test."""
+    cache: object = True
+    """Dataset cache for the Heisenberg ground states (``None``: in memory only)."""
     population: int = 2
     """Evolution: population."""
     steps: int = 8
@@ -94,6 +108,10 @@ class NasConfig:
         check_int("quantum_validation", self.quantum_validation, minimum=4)
         check_int("quantum_test", self.quantum_test, minimum=4)
         check_int("qubits", self.qubits, minimum=4, maximum=8)
+        check_int("heisenberg_qubits", self.heisenberg_qubits, minimum=4, maximum=10)
+        check_real("heisenberg_field", self.heisenberg_field)
+        check_int("heisenberg_train", self.heisenberg_train, minimum=2)
+        check_int("heisenberg_grid", self.heisenberg_grid, minimum=4)
         check_int("population", self.population, minimum=1)
         check_int("steps", self.steps, minimum=0)
         for name in ("epochs", "quantum_epochs", "darts_epochs", "retrain_epochs"):
@@ -119,6 +137,10 @@ class NasConfig:
             quantum_train=12,
             quantum_validation=12,
             quantum_test=12,
+            heisenberg_qubits=4,
+            heisenberg_train=4,
+            heisenberg_grid=8,
+            cache=None,
             steps=2,
             epochs=3,
             quantum_epochs=2,
@@ -370,6 +392,51 @@ def _teacher_task(cfg: NasConfig, seed: int) -> _Task:
     )
 
 
+def _heisenberg_task(cfg: NasConfig, seed: int) -> _Task:
+    """The phase task of the bond-alternating chain in a uniform field (SU(2) broken to
+    U(1)); "truth" is the data's symmetry, U(1), in every layer."""
+    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
+    from eqqnn.models import (
+        AffineSigmoid,
+        GroupMixture,
+        LayerSymmetry,
+        LearnedDegree,
+        QuantumClassifier,
+        QuantumLayerMoves,
+        discretize_group_mixture,
+    )
+    from eqqnn.studies._common import phase_split
+
+    n = cfg.heisenberg_qubits
+    circuit = graded_qcnn(n, symmetry_graded_generators(2))
+    n_layers = int(circuit.metadata["n_layers"])
+    tr, grid = phase_split(
+        n, cfg.heisenberg_train, cfg.heisenberg_grid, cache=cfg.cache, field=cfg.heisenberg_field
+    )
+    va = TensorData(grid.inputs[0::2], grid.labels[0::2])
+    te = TensorData(grid.inputs[1::2], grid.labels[1::2])
+
+    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
+        return QuantumClassifier(
+            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
+        )
+
+    return _Task(
+        name=f"Heisenberg h={cfg.heisenberg_field:g}",
+        truth=(1,) * n_layers,
+        splits=(tr, va, te),
+        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
+        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
+        moves=QuantumLayerMoves(),
+        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
+        discretize=discretize_group_mixture,
+        weights=lambda m: m.param_map.mixture_weights(),
+        epochs=cfg.quantum_epochs,
+        learned=lambda: student(1000 * seed, LearnedDegree(circuit)),
+        learned_levels=_levels_used,
+    )
+
+
 #: A grade counts as used by a learned-degree layer when its degree is at least this.
 DEGREE_IN_USE = 0.1
 
@@ -385,7 +452,6 @@ def _levels_used(model: nn.Module) -> tuple[int, ...]:
 
 # ------------------------------------------------------------------ the study
 METHODS = ("fixed G", "free", "learned degree", "evolution", "DARTS")
-TASKS = ("chirality", "teacher QCNN")
 
 
 def run_nas(
@@ -397,11 +463,11 @@ def run_nas(
     """Run the study (see the module docstring); writes ``out/nas.json`` and ``out/nas.png``."""
     cfg = config or NasConfig()
     start = time.perf_counter()
-    bar = progress_bar(progress, 2 * len(cfg.seeds), "nas")
+    bar = progress_bar(progress, 3 * len(cfg.seeds), "nas")
     records: list[dict] = []
     try:
         for seed in cfg.seeds:
-            for make in (_chirality_task, _teacher_task):
+            for make in (_chirality_task, _teacher_task, _heisenberg_task):
                 records += _run_methods(make(cfg, seed), cfg, seed)
                 advance(bar)
     finally:
@@ -409,7 +475,8 @@ def run_nas(
             bar.stop()
     rows = []
     findings = []
-    for task in TASKS:
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    for task in tasks:
         for method in METHODS:
             rs = [r for r in records if r["task"] == task and r["method"] == method]
             acc = np.array([r["test_accuracy"] for r in rs])
@@ -479,8 +546,9 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(TASKS), figsize=(9, 3.4), sharey=True)
-    for ax, task in zip(axes, TASKS, strict=True):
+    tasks = list(dict.fromkeys(r["task"] for r in result["records"]))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.4), sharey=True)
+    for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
         for i, method in enumerate(METHODS):
             accs = [
                 r["test_accuracy"]
@@ -491,7 +559,7 @@ def _plot(result: dict[str, Any], path: Path) -> None:
             ax.plot([i - 0.25, i + 0.25], [np.mean(accs)] * 2, color="k")
         ax.set_xticks(range(len(METHODS)), METHODS, rotation=20)
         ax.set_title(task)
-    axes[0].set_ylabel("test accuracy")
+    np.atleast_1d(axes)[0].set_ylabel("test accuracy")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -17,7 +17,7 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     result = run_nas(NasConfig.tiny(), tmp_path, progress=False)
     assert set(result) == set(RESULT_KEYS)
     records = result["records"]
-    assert len(records) == 2 * 5  # two tasks, five methods, one seed
+    assert len(records) == 3 * 5  # three tasks, five methods, one seed
     for r in records:
         assert 0 <= r["test_accuracy"] <= 1
         if r["architecture"] is None:  # the classical learned degree names no level
@@ -31,6 +31,8 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     assert abs(chirality["fixed G"]["test_accuracy"] - 0.5) < 0.2
     teacher = [r for r in records if r["task"] == "teacher QCNN"]
     assert all(r["truth"] == [1, 0, 0, 0] for r in teacher)
+    heisenberg = [r for r in records if r["task"].startswith("Heisenberg")]
+    assert len(heisenberg) == 5 and all(set(r["truth"]) == {1} for r in heisenberg)
     assert (tmp_path / "nas.png").stat().st_size > 5000
     assert json.loads((tmp_path / "nas.json").read_text())["study"] == "nas"
     assert "evolution" in format_result(result)
