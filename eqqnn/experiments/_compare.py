@@ -41,7 +41,7 @@ from eqqnn.experiments._families import (
     eqcnn_family,
     qcnn_family,
 )
-from eqqnn.experiments._jobs import Job, JobRecord, run_job
+from eqqnn.experiments._jobs import SCREENED_FILE, Job, JobRecord, run_job
 from eqqnn.experiments._summary import write_outputs
 from eqqnn.experiments._task import PhaseTask, TaskSpec
 from eqqnn.training import ModelFamily, TensorData
@@ -330,7 +330,7 @@ def _with_checkpoints(job: Job, out: Path) -> Job:
         job,
         run_dir=str(folder),
         checkpoint_every=CHECKPOINT_EVERY_EPOCHS,
-        resume=(folder / "checkpoint.pt").exists(),
+        resume=(folder / "checkpoint.pt").exists() or (folder / SCREENED_FILE).exists(),
     )
 
 

@@ -126,7 +126,7 @@ class TestRestarts:
         fam = dataclasses.replace(fam, restart_epochs=4)
         job = Job(fam, TaskSpec(6, 4, test_points=5), 2)
         train_data, _ = PhaseTask(job.task, cache=None).data_for(fam.input_kind)
-        chosen = _screen(job, train_data, torch.device("cpu"), None)
+        chosen, index = _screen(job, train_data, torch.device("cpu"), None)
         losses, weights = [], []
         for k in range(3):
             seed = 2 + RESTART_SEED_STRIDE * k
@@ -136,7 +136,30 @@ class TestRestarts:
             losses.append(train(model, train_data, None, config, progress=False).final_loss)
             weights.append(model.weights.detach().clone())
         best = min(range(3), key=lambda k: (losses[k], k))
-        assert torch.equal(chosen.weights.detach(), weights[best])
+        assert index == best and torch.equal(chosen.weights.detach(), weights[best])
+
+    def test_a_run_killed_after_screening_does_not_screen_again(
+        self, tmp_path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The screened start is saved in the run folder; a resumed run loads it and ends
+        where an uninterrupted run ends."""
+        from eqqnn.experiments import _jobs
+
+        fam = dataclasses.replace(eqcnn_family(epochs=6, restarts=3), restart_epochs=2)
+        spec = TaskSpec(4, 2, test_points=5)
+        whole = run_job(Job(fam, spec, 1, run_dir=str(tmp_path / "whole"), checkpoint_every=2))
+        killed = tmp_path / "killed"
+        run_job(Job(fam, spec, 1, run_dir=str(killed), checkpoint_every=2))
+        (killed / "checkpoint.pt").unlink()  # killed after screening, before a checkpoint
+        assert (killed / _jobs.SCREENED_FILE).exists()
+
+        def no_screening(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise AssertionError("screened again")
+
+        monkeypatch.setattr(_jobs, "_screen", no_screening)
+        resumed = run_job(Job(fam, spec, 1, run_dir=str(killed), checkpoint_every=2, resume=True))
+        keys = ("test_accuracy", "train_accuracy", "final_loss", "epochs", "test_errors")
+        assert {k: getattr(resumed, k) for k in keys} == {k: getattr(whole, k) for k in keys}
 
     def test_record_counts_all_epochs(self) -> None:
         fam = dataclasses.replace(eqcnn_family(epochs=5, restarts=2), restart_epochs=2)
