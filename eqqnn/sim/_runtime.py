@@ -118,8 +118,10 @@ class EstimatorBackend(Backend):
         device (``qiskit_ibm_runtime.fake_provider.FakeTorino()``, ...) or a real
         ``QiskitRuntimeService`` backend.
     shots
-        ``None``: exact expectations (``AerSimulator`` only); an integer: the estimator's
-        ``default_shots``.
+        ``None``: exact expectations (``AerSimulator`` only); an integer: shots per Pauli
+        word of the readout on a simulated device (binomial sampling, see
+        :mod:`eqqnn.sim._device_estimate`), the Runtime estimator's ``default_shots`` on a
+        real one.
     seed
         Seed of the transpiler and, in local mode, of the simulator.
     optimization_level
