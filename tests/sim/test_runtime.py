@@ -140,3 +140,25 @@ def test_no_parameter_shifts_without_gradients() -> None:
     np.testing.assert_allclose(value.numpy(), ref.numpy(), atol=1e-10)
     backend.expectation(c, theta, psi)
     assert sets == [False, True]
+
+
+def test_many_active_qubits_fall_back_to_noise_trajectories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above DENSITY_MATRIX_MAX_QUBITS the noise is sampled by statevector trajectories; the
+    estimate agrees with the density-matrix one within the shot and trajectory noise."""
+    fake = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    from eqqnn.sim import _device_estimate
+
+    c = su2_qcnn(4)
+    theta = random_parameters(c, seed=11)
+    psi = random_state_batch(4, 2, seed=12)
+    exact_dm = EstimatorBackend(fake.FakeManilaV2(), shots=4000, seed=3)
+    reference = exact_dm.expectation(c, theta, psi).numpy()
+    isa = exact_dm.isa_circuit(c, psi[0].numpy())
+    assert DeviceEstimator._method(isa.circuit) == "density_matrix"
+    monkeypatch.setattr(_device_estimate, "DENSITY_MATRIX_MAX_QUBITS", 0)
+    assert DeviceEstimator._method(isa.circuit) == "statevector"
+    sampled = EstimatorBackend(fake.FakeManilaV2(), shots=4000, seed=3)
+    got = sampled.expectation(c, theta, psi).numpy()
+    np.testing.assert_allclose(got, reference, atol=0.06)
