@@ -36,6 +36,7 @@ from eqqnn.classical._linear import EquivariantLinear
 from eqqnn.classical._relaxed import _check_subgroup, _check_x, _PairTwirl, _twirl
 from eqqnn.errors import InvalidParameterError
 from eqqnn.symmetry import DirectProduct, OuterProduct, RegularRepresentation, Representation
+from eqqnn.symmetry._group_tables import GroupTable, group_table
 
 __all__ = [
     "LinearStackMoves",
@@ -45,6 +46,20 @@ __all__ = [
     "relax_linear",
     "restrict_linear",
 ]
+
+
+def _subgroup_of(table: GroupTable, subgroup: Sequence[int] | None) -> np.ndarray:
+    """Validated sorted flat indices of a subgroup (``None``: the whole group)."""
+    return _check_subgroup(table, np.arange(table.order) if subgroup is None else subgroup, 0)
+
+
+def _uniform_measure(
+    table: GroupTable, subgroup: np.ndarray, dtype: torch.dtype, device: Any
+) -> torch.Tensor:
+    """The uniform probability measure on ``subgroup`` as a ``(|G|,)`` tensor."""
+    measure = torch.zeros(table.order, dtype=dtype, device=device)
+    measure[torch.as_tensor(subgroup)] = 1.0 / len(subgroup)
+    return measure
 
 
 class SubgroupLinear(_PairTwirl):
@@ -88,12 +103,9 @@ class SubgroupLinear(_PairTwirl):
         super().__init__(
             rep_in, rep_out, in_channels, out_channels, dtype, device, "SubgroupLinear"
         )
-        h = np.arange(self.table.order) if subgroup is None else subgroup
-        self.subgroup = _check_subgroup(self.table, h, 0)
+        self.subgroup = _subgroup_of(self.table, subgroup)
         """:math:`H` as sorted flat element indices."""
-        measure = np.zeros(self.table.order)
-        measure[self.subgroup] = 1.0 / len(self.subgroup)
-        self.register_buffer("measure", torch.from_numpy(measure).to(dtype=dtype, device=device))
+        self.register_buffer("measure", _uniform_measure(self.table, self.subgroup, dtype, device))
         self.weight = nn.Parameter(self._init_weight(as_torch_generator(seed), gain, dtype, device))
         self.bias = zero_bias(bias, self.out_channels, rep_out.dim, dtype=dtype, device=device)
 
@@ -147,8 +159,6 @@ def _weights_of(
         o, c = layer.out_channels, layer.in_channels
         d_out, d_in = layer.rep_out.dim, layer.rep_in.dim
         w = layer.full_weight().reshape(o, d_out, c, d_in).permute(0, 2, 1, 3)
-        from eqqnn.symmetry._group_tables import group_table
-
         return w, layer.bias_vector(), np.arange(group_table(layer.rep_in.group).order)
     raise InvalidParameterError(
         f"the morphism acts on EquivariantLinear, GroupConv and SubgroupLinear layers, got "
@@ -215,9 +225,7 @@ def relax_linear(
         constraints, not remove them: use :func:`restrict_linear`).
     """
     weight, bias, current = _weights_of(layer)
-    rep_in, rep_out = _reps(layer)
-    probe = SubgroupLinear(rep_in, rep_out, subgroup, bias=False, dtype=weight.dtype)
-    h = probe.subgroup
+    h = _subgroup_of(group_table(_reps(layer)[0].group), subgroup)
     if not np.isin(h, current).all():
         raise InvalidParameterError(
             f"subgroup {h.tolist()} is not contained in the layer's group "
@@ -242,22 +250,28 @@ def restrict_linear(layer: SubgroupLinear, subgroup: Sequence[int] | None = None
         raise InvalidParameterError(
             f"restrict_linear acts on SubgroupLinear layers, got {type(layer).__name__}"
         )
-    target = SubgroupLinear(
-        layer.rep_in, layer.rep_out, subgroup, bias=False, dtype=layer.weight.dtype
-    )
-    if not np.isin(layer.subgroup, target.subgroup).all():
+    h = _subgroup_of(layer.table, subgroup)
+    if not np.isin(layer.subgroup, h).all():
         raise InvalidParameterError(
-            f"subgroup {target.subgroup.tolist()} does not contain the layer's group "
+            f"subgroup {h.tolist()} does not contain the layer's group "
             f"{layer.subgroup.tolist()}: restricting must go to a larger group "
             "(relax_linear goes down)"
         )
-    measure = target.measure.to(dtype=layer.weight.dtype, device=layer.weight.device)
+    return _projected(layer, h)
+
+
+def _projected(layer: _PairTwirl, subgroup: np.ndarray) -> SubgroupLinear:
+    r"""A :class:`SubgroupLinear` on ``subgroup`` started at the projection of ``layer``'s
+    effective weight and bias, :math:`\mathcal T_H[W_{\text{eff}}]`, :math:`\mathcal
+    T_H[b_{\text{eff}}]`."""
+    w = layer.effective_weight()
+    measure = _uniform_measure(layer.table, subgroup, w.dtype, w.device)
     with torch.no_grad():
-        weight = _twirl(layer.effective_weight(), measure, layer.rho_out, layer.rho_in)
+        weight = _twirl(w, measure, layer.rho_out, layer.rho_in)
         bias = layer.bias_vector()
         if bias is not None:
             bias = _twirl(bias[..., None], measure, layer.rho_out, None)[..., 0]
-    return _rebuilt(layer, target.subgroup, weight, bias)
+    return _rebuilt(layer, subgroup, weight, bias)
 
 
 class LinearStackMoves:
@@ -330,16 +344,7 @@ def discretize_mixture_stack(model: nn.Module) -> nn.Module:
         if not isinstance(layer, GroupMixtureLinear):
             continue
         k = int(layer.mixture_weights().argmax())
-        target = SubgroupLinear(
-            layer.rep_in, layer.rep_out, layer.subgroups[k], bias=False, dtype=layer.weight.dtype
-        )
-        measure = target.measure.to(device=layer.weight.device)
-        with torch.no_grad():
-            weight = _twirl(layer.effective_weight(), measure, layer.rho_out, layer.rho_in)
-            bias = layer.bias_vector()
-            if bias is not None:
-                bias = _twirl(bias[..., None], measure, layer.rho_out, None)[..., 0]
-        child.layers[i] = _rebuilt(layer, target.subgroup, weight, bias)
+        child.layers[i] = _projected(layer, layer.subgroups[k])
     return child
 
 

@@ -167,13 +167,12 @@ class RingNet(nn.Module):
 
 
 def _ring(n_sites: int) -> tuple[Any, Any, Any, np.ndarray]:
-    from eqqnn.classical import generated_subgroup
+    """:math:`D_n`, its permutation and trivial representations, and :math:`C_n`."""
+    from eqqnn.studies._degree_classical import _rotation_subgroup
     from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
 
     group = dihedral_group(n_sites)
-    shift = np.roll(np.arange(n_sites), 1)
-    index = int(np.flatnonzero((group.permutations == shift).all(axis=1))[0])
-    rotations = generated_subgroup(group, [index])
+    rotations = _rotation_subgroup(group)
     return group, PermutationRepresentation(group), TrivialRepresentation(group), rotations
 
 
