@@ -27,7 +27,8 @@ import torch
 
 import eqqnn
 from eqqnn.data._cache import DatasetCache
-from eqqnn.data._dataset import DatasetConfig, build_dataset
+from eqqnn.data._dataset import build_dataset
+from eqqnn.data._dataset_config import DatasetConfig
 from eqqnn.data._shadows import estimate_correlators, sample_shadows, shadow_correlator_tensor
 
 

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     import scipy.sparse.linalg as spla
 
     from eqqnn.symmetry._spin_sector import exchange_sector_matrix, sector_ground_states
-    from eqqnn.symmetry._young import irrep_dimension
+    from eqqnn.symmetry._tableaux import irrep_dimension
 
     def peak_gb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # KiB on Linux

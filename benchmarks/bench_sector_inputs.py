@@ -29,7 +29,7 @@ from eqqnn.circuits import su2_qcnn
 from eqqnn.data import BondAlternatingHeisenberg
 from eqqnn.models import QuantumClassifier
 from eqqnn.sim import SpinSectorBackend
-from eqqnn.symmetry._young import qubit_to_sector
+from eqqnn.symmetry._spin_coupling import qubit_to_sector
 
 
 def _median(fn, repeats: int) -> float:

@@ -100,7 +100,7 @@ def _singlets(n: int, batch: int, seed: int, dense: bool = True) -> tuple[Any, A
     import torch
 
     from eqqnn.symmetry import irrep_dimension
-    from eqqnn.symmetry._young import sector_to_qubit
+    from eqqnn.symmetry._spin_coupling import sector_to_qubit
 
     rng = np.random.default_rng(seed)
     d = irrep_dimension(n, 0)

@@ -49,12 +49,8 @@ from eqqnn.classical._morphisms import (
     relax_linear,
     restrict_linear,
 )
-from eqqnn.classical._relaxed import (
-    GroupMixtureLinear,
-    LearnedDegreeLinear,
-    RelaxedGroupConv,
-    ResidualPathway,
-)
+from eqqnn.classical._penalized import RelaxedGroupConv, ResidualPathway
+from eqqnn.classical._relaxed import GroupMixtureLinear, LearnedDegreeLinear
 from eqqnn.classical._steerable import (
     NormActivation,
     VectorGate,

@@ -3,7 +3,8 @@ labels and diagnostics, dataset grids, the on-disk cache and classical shadows."
 
 from eqqnn.data._cache import CacheWarning, DatasetCache, as_cache, cache_key, default_cache_dir
 from eqqnn.data._chain import ChainSpec
-from eqqnn.data._dataset import DatasetConfig, PhaseDataset, RatioGrid, build_dataset
+from eqqnn.data._dataset import build_dataset
+from eqqnn.data._dataset_config import DatasetConfig, RatioGrid
 from eqqnn.data._diagnostics import (
     PhaseDiagnostics,
     bond_correlation,
@@ -11,6 +12,7 @@ from eqqnn.data._diagnostics import (
     phase_label,
     string_correlator,
 )
+from eqqnn.data._dmrg import mps_ground_state
 from eqqnn.data._grids import random_ratios, test_ratios, train_ratios
 from eqqnn.data._ground_state import GroundState, ground_state
 from eqqnn.data._hamiltonian import BondAlternatingHeisenberg, sz_sector_basis
@@ -18,10 +20,10 @@ from eqqnn.data._mps import (
     DMRGSettings,
     MPSGroundState,
     mps_exact_correlator_tensor,
-    mps_ground_state,
     mps_shadow_correlator_tensor,
     mps_shadow_snapshot_tensor,
 )
+from eqqnn.data._phase_dataset import PhaseDataset
 from eqqnn.data._shadows import (
     CorrelatorEstimate,
     ShadowData,

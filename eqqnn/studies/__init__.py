@@ -22,12 +22,8 @@ the learned-degree study a :math:`D_n` network with
 students.
 """
 
-from eqqnn.studies._augmentation import (
-    Arm,
-    AugmentationConfig,
-    QuadratureAugmentation,
-    run_augmentation,
-)
+from eqqnn.studies._augmentation import QuadratureAugmentation, run_augmentation
+from eqqnn.studies._augmentation_config import Arm, AugmentationConfig
 from eqqnn.studies._classical import (
     OctahedralRotation,
     ShadowRotation,
@@ -48,11 +44,9 @@ from eqqnn.studies._common import (
     random_states,
 )
 from eqqnn.studies._degree import DegreeConfig, run_learned_degree
-from eqqnn.studies._layerwise import (
-    LayerwiseConfig,
-    run_layerwise,
-    snapshot_layers,
-)
+from eqqnn.studies._layerwise import run_layerwise
+from eqqnn.studies._layerwise_classical import snapshot_layers
+from eqqnn.studies._layerwise_config import LayerwiseConfig
 from eqqnn.studies._nas import NasConfig, RingNet, chirality_data, ring_net, run_nas
 from eqqnn.studies._tradeoff import ChainBreaking, TradeoffConfig, run_tradeoff
 

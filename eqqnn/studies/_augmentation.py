@@ -39,27 +39,27 @@ Classical mirror (:mod:`eqqnn.studies._classical`): on classical-shadow snapshot
 same states, the SO(3)-invariant VectorNet (equivariant), the MLP trained with SO(3)
 augmentation and the nominal MLP; there the tracked quantity is the function-space
 distance to invariance, the SO(3) model EE on the test snapshots, after every epoch.
+
+The study is split by concern: :mod:`eqqnn.studies._augmentation_config` holds its settings
+and arms, :mod:`eqqnn.studies._augmentation_report` its tables, findings and figure; this
+module holds the exact augmentation rule and runs the study.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from eqqnn._validation import check_choice, check_even_int, check_int, check_real, check_seeds
+from eqqnn._validation import check_int
 from eqqnn.errors import InvalidParameterError
-from eqqnn.studies._classical import (
-    _check_classical_families,
-    classical_invariance_error,
-    default_classical_families,
-    shadow_inputs,
-    train_classical,
-)
+from eqqnn.studies._augmentation_config import Arm, AugmentationConfig
+from eqqnn.studies._augmentation_report import _plot, _summarize
+from eqqnn.studies._classical import classical_invariance_error, shadow_inputs, train_classical
 from eqqnn.studies._common import (
     EpochProbe,
     HaarRotation,
@@ -67,59 +67,13 @@ from eqqnn.studies._common import (
     SlotMask,
     _slot_grade,
     advance,
-    config_dict,
     finish_result,
-    mean_std,
     phase_split,
     progress_bar,
-    pyplot,
     set_breaking,
 )
-from eqqnn.training import ModelFamily
 
-__all__ = ["Arm", "AugmentationConfig", "QuadratureAugmentation", "run_augmentation"]
-
-TRAININGS = ("constrained", "augmented", "nominal", "exact")
-INITS = ("generic", "equivariant", "perturbed")
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One training strategy started from one kind of initialization."""
-
-    training: str
-    """``constrained``, ``augmented``, ``nominal`` or ``exact`` (see the module notes)."""
-    init: str = "generic"
-    """``generic``, ``equivariant`` (breaking grades 0) or ``perturbed`` (of size ε)."""
-
-    def __post_init__(self) -> None:
-        check_choice("training", self.training, TRAININGS)
-        check_choice("init", self.init, INITS)
-
-    @property
-    def name(self) -> str:
-        """``training@init``, e.g. ``exact@equivariant``."""
-        return f"{self.training}@{self.init}"
-
-
-def _default_arms() -> tuple[Arm, ...]:
-    return (
-        Arm("constrained"),
-        Arm("augmented"),
-        Arm("nominal"),
-        Arm("augmented", "equivariant"),
-        Arm("augmented", "perturbed"),
-        Arm("nominal", "equivariant"),
-        Arm("exact", "equivariant"),
-        Arm("exact", "perturbed"),
-    )
-
-
-def _default_optimizers() -> tuple[OptimizerSpec, ...]:
-    return (
-        OptimizerSpec("adam", torch.optim.Adam, 0.05),
-        OptimizerSpec("sgd", torch.optim.SGD, 0.5),
-    )
+__all__ = ["QuadratureAugmentation", "run_augmentation"]
 
 
 @dataclass(frozen=True)
@@ -168,89 +122,6 @@ class QuadratureAugmentation:
         rotated, w = self.expand(inputs)
         p = model(rotated.reshape(-1, rotated.shape[-1])).reshape(rotated.shape[:2])
         return (w.to(p.dtype)[:, None] * (p - labels.to(p.dtype)) ** 2).sum(0).mean()
-
-
-@dataclass(frozen=True)
-class AugmentationConfig:
-    """Settings of :func:`run_augmentation`."""
-
-    n_qubits: int = 8
-    """Chain length (even)."""
-    train_size: int = 8
-    """Training points (Haar-rotated lowest S^z = 1 states)."""
-    test_points: int = 60
-    """Test grid size (other rotations than the training set's)."""
-    seeds: tuple[int, ...] = (0, 1, 2)
-    """Seeds of model initialization (and of the augmentation stream)."""
-    epochs: int = 100
-    """Full-batch steps."""
-    optimizers: tuple[OptimizerSpec, ...] = field(default_factory=_default_optimizers)
-    """Optimizers; every arm runs with each."""
-    arms: tuple[Arm, ...] = field(default_factory=_default_arms)
-    """Training strategies and initializations."""
-    perturbation: float = 1e-3
-    """Scale ε of the breaking weights of the ``perturbed`` initialization."""
-    quadrature_degree: int = 4
-    """Degree of the exact augmentation rule (4: exact for the MSE on spin-1 inputs)."""
-    ee_samples: int = 8
-    """Haar rotations of the final model-EE estimate."""
-    cache: bool = True
-    """Use the on-disk dataset cache."""
-    classical_families: tuple[ModelFamily, ...] = field(
-        default_factory=lambda: _classical_defaults()
-    )
-    """Classical models on shadow snapshots (empty: quantum side only): families of kind
-    ``"classical"`` on :attr:`~eqqnn.models.InputKind.SHADOWS`, trained with their own
-    ``lr``, ``augment`` and ``schedule`` for ``epochs`` epochs."""
-    shots: int = 200
-    """Shadow snapshots per state for the classical models."""
-
-    def __post_init__(self) -> None:
-        check_even_int("n_qubits", self.n_qubits, minimum=4, maximum=12)
-        _check_classical_families("classical_families", self.classical_families)
-        check_int("shots", self.shots, minimum=1)
-        check_int("train_size", self.train_size, minimum=2)
-        check_int("test_points", self.test_points, minimum=2)
-        check_seeds(self.seeds)
-        check_int("epochs", self.epochs, minimum=1)
-        if not self.optimizers or not all(isinstance(o, OptimizerSpec) for o in self.optimizers):
-            raise InvalidParameterError(
-                f"optimizers must be a non-empty tuple of OptimizerSpec, got {self.optimizers!r}"
-            )
-        if not self.arms or not all(isinstance(a, Arm) for a in self.arms):
-            raise InvalidParameterError(f"arms must be a non-empty tuple of Arm, got {self.arms!r}")
-        check_real("perturbation", self.perturbation, minimum=0.0, allow_equal=False)
-        check_int("quadrature_degree", self.quadrature_degree, minimum=0, maximum=32)
-        check_int("ee_samples", self.ee_samples, minimum=1)
-
-    @classmethod
-    def quick(cls) -> AugmentationConfig:
-        """n = 6, 2 seeds, 40 epochs, 40 test points, 100 shots (minutes on 2 cores)."""
-        return cls(n_qubits=6, seeds=(0, 1), epochs=40, test_points=40, shots=100)
-
-    @classmethod
-    def tiny(cls) -> AugmentationConfig:
-        """Seconds: n = 4, one seed, 3 epochs, the arms that test the theory (for tests)."""
-        return cls(
-            n_qubits=4,
-            train_size=4,
-            seeds=(0,),
-            epochs=3,
-            test_points=6,
-            ee_samples=2,
-            shots=8,
-            arms=(
-                Arm("constrained"),
-                Arm("augmented", "equivariant"),
-                Arm("nominal", "equivariant"),
-                Arm("exact", "equivariant"),
-            ),
-        )
-
-
-def _classical_defaults() -> tuple[ModelFamily, ...]:
-    """VectorNet (equivariant), MLP+aug (augmented), MLP (nominal)."""
-    return tuple(f for f in default_classical_families() if f.name != "ShadowGCNN")
 
 
 def _measure(model: torch.nn.Module) -> tuple[float, float]:
@@ -456,192 +327,3 @@ def _run_classical(
         )
         advance(bar)
     return out
-
-
-def _classical_table(cfg: AugmentationConfig, records: list[dict[str, Any]]) -> tuple:
-    e = cfg.epochs
-    marks = sorted({0, 1, e // 2, e})
-    rows = []
-    names = [f.name for f in cfg.classical_families]
-    for name in names:
-        rs = [r for r in records if r["arm"] == name]
-        curve = np.mean([r["ee_curve"] for r in rs], axis=0)
-        rows.append(
-            [
-                name,
-                rs[0]["training"],
-                *[float(curve[m]) for m in marks],
-                mean_std([r["train_accuracy"] for r in rs])[0],
-                mean_std([r["test_accuracy"] for r in rs])[0],
-            ]
-        )
-    finding = "classical mirror (shadows): SO(3) model EE at the end " + ", ".join(
-        f"{row[0]} {row[-3]:.3g} (test acc {row[-1]:.3f})" for row in rows
-    )
-    table = {
-        "title": "classical mirror: SO(3) model EE on test shadows after k epochs",
-        "columns": ["model", "training", *[f"EE@{m}" for m in marks], "train acc", "test acc"],
-        "rows": rows,
-    }
-    return table, finding
-
-
-def _summarize(
-    cfg: AugmentationConfig, records: list[dict[str, Any]], gradients: list[dict[str, Any]]
-) -> dict[str, Any]:
-    classical = [r for r in records if r["kind"] == "classical"]
-    records_all, records = records, [r for r in records if r["kind"] == "quantum"]
-    e = cfg.epochs
-    marks = sorted({0, 1, e // 2, e})
-    rows = []
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault((r["arm"], r["optimizer"]), []).append(r)
-    for (arm, opt), rs in groups.items():
-        d = np.mean([r["distances"] for r in rs], axis=0)
-        rows.append(
-            [
-                arm,
-                opt,
-                *[float(d[m]) for m in marks],
-                float(np.max([r["max_distance"] for r in rs])),
-                mean_std([r["train_accuracy"] for r in rs])[0],
-                mean_std([r["test_accuracy"] for r in rs])[0],
-                mean_std([r["model_ee"] for r in rs])[0],
-            ]
-        )
-    norm_rows = []
-    for (arm, opt), rs in groups.items():
-        b = np.mean([r["breaking_norms"] for r in rs], axis=0)
-        norm_rows.append([arm, opt, *[float(b[m]) for m in marks]])
-    grad_rows = [
-        [key, float(np.max([g[key] for g in gradients]))] for key in ("exact", "sampled", "nominal")
-    ]
-
-    def get(arm: str, opt: str) -> list[dict[str, Any]]:
-        return groups.get((arm, opt), [])
-
-    findings = [
-        "off-E fraction of the loss gradient at an equivariant point (max over seeds): "
-        + ", ".join(f"{k} {v:.1e}" for k, v in grad_rows)
-        + " — the exactly averaged gradient lies in E (the invariance theorem), a sampled "
-        "augmentation's and the nominal one's do not"
-    ]
-    for opt in cfg.optimizers:
-        o = opt.name
-        parts = []
-        if rs := get("constrained@generic", o):
-            parts.append(f"constrained stays in E (max distance {_max_of(rs):.1e})")
-        if rs := get("exact@equivariant", o):
-            d = _max_of(rs)
-            parts.append(
-                f"exact augmentation from E {'stays in E' if d < 1e-8 else 'leaves E'} "
-                f"(max distance {d:.1e})"
-            )
-        if rs := get("exact@perturbed", o):
-            ratios = [r["breaking_norms"][-1] / r["breaking_norms"][0] for r in rs]
-            verdict = "decays" if max(ratios) < 1 else "grows" if min(ratios) > 1 else "varies"
-            parts.append(
-                f"a perturbation of E under exact augmentation {verdict} (final/initial "
-                f"breaking norm ‖θ_L≥1‖ {', '.join(f'{x:.2g}' for x in ratios)} over seeds)"
-            )
-        if rs := get("augmented@equivariant", o):
-            parts.append(
-                f"sampled augmentation from E leaves it (distance "
-                f"{np.mean([r['distances'][1] for r in rs]):.1e} after one step, "
-                f"{np.mean([r['distances'][-1] for r in rs]):.1e} at the end)"
-            )
-        if rs := get("nominal@equivariant", o):
-            parts.append(
-                f"nominal training from E leaves it "
-                f"({np.mean([r['distances'][-1] for r in rs]):.1e} at the end)"
-            )
-        accs = [
-            f"{a.split('@')[0]} {mean_std([r['test_accuracy'] for r in rs])[0]:.3f}"
-            for a in ("constrained@generic", "augmented@generic", "nominal@generic")
-            if (rs := get(a, o))
-        ]
-        if accs:
-            parts.append("test accuracy " + ", ".join(accs))
-        findings.append(f"{o} (lr {opt.lr:g}): " + "; ".join(parts))
-    adam_exact = [r for r in records if r["arm"] == "exact@equivariant" and r["optimizer"] != "sgd"]
-    sgd_exact = [r for r in records if r["arm"] == "exact@equivariant" and r["optimizer"] == "sgd"]
-    if adam_exact and sgd_exact and _max_of(sgd_exact) < 1e-8 < _max_of(adam_exact):
-        findings.append(
-            "with the same exact gradients SGD keeps E and Adam leaves it: Adam divides each "
-            "coordinate's step by sqrt(v)+ε, so round-off gradients (~1e-17) in the breaking "
-            "coordinates get an effective learning rate up to lr/ε and any unstable or merely "
-            "curved direction is amplified; invariance of E holds for the flow, not for Adam"
-        )
-    extra_tables = []
-    if classical:
-        table, finding = _classical_table(cfg, classical)
-        extra_tables.append(table)
-        findings.append(finding)
-    columns = ["arm", "opt", *[f"d@{m}" for m in marks], "max d", "train acc", "test acc", "EE"]
-    return {
-        "study": "augmentation",
-        "paper": "Nordenfors et al., arXiv 2303.13458",
-        "claim": (
-            "the equivariant subspace E is invariant under augmented gradient flow "
-            "(stationary points of the equivariant model stay stationary); stability may differ"
-        ),
-        "config": config_dict(cfg),
-        "records": records_all,
-        "gradients": gradients,
-        "tables": [
-            {
-                "title": "distance to E (max over gates, mean over seeds) after k steps",
-                "columns": columns,
-                "rows": rows,
-            },
-            {
-                "title": "breaking norm ‖θ_L≥1‖ of the effective slots (mean over seeds) after "
-                "k steps",
-                "columns": ["arm", "opt", *[f"‖θ_L≥1‖@{m}" for m in marks]],
-                "rows": norm_rows,
-            },
-            {
-                "title": "off-E fraction of the loss gradient at an equivariant point",
-                "columns": ["loss", "‖∇_{L≥1}R‖/‖∇R‖"],
-                "rows": grad_rows,
-            },
-            *extra_tables,
-        ],
-        "findings": findings,
-    }
-
-
-def _max_of(records: list[dict[str, Any]]) -> float:
-    """Largest distance to E over a group of records."""
-    return float(max(r["max_distance"] for r in records))
-
-
-def _plot(result: dict[str, Any], path: Path) -> None:
-    plt = pyplot()
-    records = [r for r in result["records"] if r["kind"] == "quantum"]
-    classical = [r for r in result["records"] if r["kind"] == "classical"]
-    opts = list(dict.fromkeys(r["optimizer"] for r in records))
-    panels = len(opts) + bool(classical)
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), squeeze=False)
-    if classical:
-        ax = axes[0][-1]
-        for name in dict.fromkeys(r["arm"] for r in classical):
-            curve = np.mean([r["ee_curve"] for r in classical if r["arm"] == name], axis=0)
-            ax.semilogy(np.arange(len(curve)), np.maximum(curve, 1e-17), label=name)
-        ax.set(xlabel="epoch", ylabel="SO(3) model EE", title="classical mirror (shadows)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
-    for ax, opt in zip(axes[0], opts, strict=False):
-        arms = list(dict.fromkeys(r["arm"] for r in records if r["optimizer"] == opt))
-        for arm in arms:
-            rs = [r for r in records if r["arm"] == arm and r["optimizer"] == opt]
-            d = np.maximum(np.mean([r["distances"] for r in rs], axis=0), 1e-17)
-            style = "--" if arm.startswith("exact") else "-"
-            ax.semilogy(np.arange(len(d)), d, style, label=arm)
-        ax.set(xlabel="step (epoch)", ylabel="distance to E", title=opt, ylim=(1e-17, 2))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -72,17 +72,10 @@ from eqqnn.symmetry._representations import (
 )
 from eqqnn.symmetry._schur_weyl import commutant_dimension, su2_commutant_basis
 from eqqnn.symmetry._singlet_pairs import append_singlet_pairs
+from eqqnn.symmetry._spin_coupling import coupling_isometry, qubit_to_sector, sector_to_qubit
 from eqqnn.symmetry._spin_sector import exchange_sector_matrix, sector_ground_states
-from eqqnn.symmetry._young import (
-    YoungOrthogonalForm,
-    coupling_isometry,
-    irrep_dimension,
-    qubit_to_sector,
-    sector_to_qubit,
-    tableau_index,
-    two_row_tableaux,
-    young_orthogonal_form,
-)
+from eqqnn.symmetry._tableaux import irrep_dimension, tableau_index, two_row_tableaux
+from eqqnn.symmetry._young_form import YoungOrthogonalForm, young_orthogonal_form
 
 __all__ = [
     "SU2",

@@ -1,6 +1,6 @@
 r"""Fused Clebsch–Gordan updates of the one-pass Schur–Weyl transform.
 
-One level of :func:`eqqnn.symmetry._young.couple_magnetization_slice` writes, for every
+One level of :func:`eqqnn.symmetry._spin_coupling.couple_magnetization_slice` writes, for every
 block, :math:`c = a\,p_0 + b\,p_1` from two parent slabs.  numpy needs three passes and a
 temporary for that (``multiply``, ``multiply``, ``add``); the numba kernel below reads each
 parent once and writes the result once, which halves the memory traffic of the transform

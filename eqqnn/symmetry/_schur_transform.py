@@ -4,11 +4,12 @@ Schur–Weyl duality splits :math:`(\mathbb C^2)^{\otimes n} = \bigoplus_J V_J\o
 and a state's coordinates are :math:`c^{(J,m)}_t = \langle T_t, m|\psi\rangle` for the
 standard Young tableaux :math:`T_t` (paths of spins :math:`s_1 = \tfrac12, s_2, \dots,
 s_n = J`) and magnetizations :math:`m`.  They are computed by coupling the qubits one at a
-time with Clebsch–Gordan coefficients (:func:`eqqnn.symmetry._young.couple_magnetization_slice`):
-a magnetization slice of :math:`\binom nk` amplitudes is coupled *once* for every final
-spin :math:`J \ge |m|` together, and each of the :math:`n` levels touches every amplitude
+time with Clebsch–Gordan coefficients
+(:func:`~eqqnn.symmetry._spin_coupling.couple_magnetization_slice`): a magnetization
+slice of :math:`\binom nk` amplitudes is coupled *once* for every final spin
+:math:`J \ge |m|` together, and each of the :math:`n` levels touches every amplitude
 once, so the whole transform costs :math:`O(n\,2^n)` per state (the per-sector
-:func:`~eqqnn.symmetry._young.qubit_to_sector` repeats the shared levels for every
+:func:`~eqqnn.symmetry._spin_coupling.qubit_to_sector` repeats the shared levels for every
 :math:`(J, m)`, :math:`O(n^2 2^n)`).  A slice in which the input has no weight is
 skipped, and the :math:`m = 0` (or :math:`\pm\tfrac12`) slice is coupled for its lowest
 spin first and for the others only if weight remains: a singlet costs one read of the
@@ -23,13 +24,13 @@ from functools import lru_cache
 import numpy as np
 
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
-from eqqnn.symmetry._young import (
+from eqqnn.symmetry._spin_coupling import (
     MAX_STATE_QUBITS,
-    _dim,
     _fixed_weight_strings,
     _level_keys,
     couple_magnetization_slice,
 )
+from eqqnn.symmetry._tableaux import _dim
 
 __all__ = ["EMPTY_SLICE_WEIGHT", "RESIDUAL_RTOL", "qubit_to_sectors"]
 

@@ -38,7 +38,7 @@ def commutant_dimension(n_qubits: int) -> int:
     >>> [commutant_dimension(k) for k in range(1, 7)]
     [1, 2, 5, 14, 42, 132]
     """
-    from eqqnn.symmetry._young import irrep_dimension
+    from eqqnn.symmetry._tableaux import irrep_dimension
 
     n = check_int("n_qubits", n_qubits, minimum=1)
     spins = [n / 2 - r for r in range(n // 2 + 1)]

@@ -12,7 +12,7 @@ coupled at a time.  For :math:`|\psi\rangle` in the singlet sector of :math:`m` 
 
 because the path of the product only extends each of :math:`\psi`'s paths by
 :math:`0 \to \tfrac12 \to 0` per pair (row words: append ``0, 1`` per pair).  With
-the Clebsch–Gordan phases of :mod:`eqqnn.symmetry._young` the sign is :math:`+1`
+the Clebsch–Gordan phases of :mod:`eqqnn.symmetry._spin_coupling` the sign is :math:`+1`
 (checked against :func:`~eqqnn.symmetry.qubit_to_sector` of the explicit product).
 
 This gives states of :math:`m + 2k` qubits whose exact values under a circuit that
@@ -26,7 +26,7 @@ import numpy as np
 
 from eqqnn._validation import check_int
 from eqqnn.errors import DimensionError
-from eqqnn.symmetry._young import irrep_dimension, tableau_index, two_row_tableaux
+from eqqnn.symmetry._tableaux import irrep_dimension, tableau_index, two_row_tableaux
 
 __all__ = ["append_singlet_pairs"]
 

@@ -9,7 +9,7 @@ SU(2)-symmetric exchange Hamiltonian acts on :math:`V_J \otimes M_J` as
     H = \sum_{(i, j, w)} w\, \vec S_i\cdot\vec S_j, \qquad
     H_J = \sum_{(i, j, w)} w \left(\tfrac12 D_J\big((i\,j)\big) - \tfrac14\right),
 
-:math:`D_J` Young's orthogonal form of :mod:`eqqnn.symmetry._young`.  Adjacent bonds
+:math:`D_J` Young's orthogonal form of :mod:`eqqnn.symmetry._young_form`.  Adjacent bonds
 ``(k, k+1)`` contribute at most one off-diagonal entry per row, so a chain Hamiltonian is
 assembled directly from the gather data, row by row, without sorting or summing
 duplicates.  Longer bonds are conjugated from adjacent transpositions.  In Young's basis
@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.errors import InvalidParameterError, ProblemTooLargeError
-from eqqnn.symmetry._young import YoungOrthogonalForm, young_orthogonal_form
+from eqqnn.symmetry._young_form import YoungOrthogonalForm, young_orthogonal_form
 
 __all__ = ["exchange_sector_matrix", "sector_ground_states"]
 
@@ -166,8 +166,8 @@ def exchange_sector_matrix(n_qubits: int, spin: float, bonds: Iterable[Bond]) ->
           = \sum_{(i,j,w)} w \left(\tfrac12 P_{ij} - \tfrac14\right), \qquad
         V_J^\dagger H V_J = I_{2J+1} \otimes H_J ,
 
-    in the basis of :func:`~eqqnn.symmetry._young.two_row_tableaux` (coupling isometry
-    :math:`V_J` of :func:`~eqqnn.symmetry._young.coupling_isometry`).
+    in the basis of :func:`~eqqnn.symmetry._tableaux.two_row_tableaux` (coupling isometry
+    :math:`V_J` of :func:`~eqqnn.symmetry._spin_coupling.coupling_isometry`).
 
     Parameters
     ----------
@@ -194,7 +194,7 @@ def exchange_sector_matrix(n_qubits: int, spin: float, bonds: Iterable[Bond]) ->
         For a malformed bond, a site out of ``0..n-1``, ``i == j`` or a non-finite weight.
     ProblemTooLargeError
         If a long bond's matrix would exceed
-        :data:`~eqqnn.symmetry._young.MAX_SPARSE_ENTRIES` stored entries.
+        :data:`~eqqnn.symmetry._young_form.MAX_SPARSE_ENTRIES` stored entries.
 
     Examples
     --------

@@ -1,5 +1,5 @@
-"""Approximately / partially equivariant classical layers: relaxed group convolution,
-residual pathways, learned degree of equivariance and [G]-mixed layers."""
+"""Approximately / partially equivariant classical layers by measure twirls: learned
+degree of equivariance and [G]-mixed layers."""
 
 from __future__ import annotations
 
@@ -8,13 +8,8 @@ import pytest
 import torch
 
 from eqqnn.classical import (
-    EquivariantLinear,
-    GroupConv,
     GroupMixtureLinear,
     LearnedDegreeLinear,
-    LiftingConv,
-    RelaxedGroupConv,
-    ResidualPathway,
     chain_group,
     chain_octahedral_group,
     generated_subgroup,
@@ -70,10 +65,6 @@ PAIRS = {
     ),
 }
 ALL_PAIRS = pytest.mark.parametrize(("rep_in", "rep_out"), list(PAIRS.values()), ids=list(PAIRS))
-CONV_GROUPS = {"C4": C4, "D4": D4, "O": O, "chain6": CHAIN6, "chain4×O": PRODUCT4}
-ALL_CONV_GROUPS = pytest.mark.parametrize(
-    "group", list(CONV_GROUPS.values()), ids=list(CONV_GROUPS)
-)
 
 
 def copies(rep: Representation, channels: int) -> Representation:
@@ -134,21 +125,6 @@ class TestInputs:
         with pytest.raises(InvalidParameterError, match=r"torch\.Tensor"):
             layer(np.zeros((4, 2, 3)))
 
-    def test_relaxed_conv_arguments(self) -> None:
-        with pytest.raises(InvalidParameterError, match="n_filters must be >= 1"):
-            RelaxedGroupConv(C4, n_filters=0)
-        with pytest.raises(InvalidParameterError, match="dtype"):
-            RelaxedGroupConv(C4, dtype=torch.int64)
-        conv = RelaxedGroupConv(C4, in_channels=2)
-        with pytest.raises(DimensionError, match=r"\(\.\.\., 2, 4\)"):
-            conv(torch.zeros(3, 2, 5))
-
-    def test_residual_needs_equivariant_module(self) -> None:
-        with pytest.raises(InvalidParameterError, match="Linear"):
-            ResidualPathway(torch.nn.Linear(3, 3))
-        with pytest.raises(InvalidParameterError, match="free_weight must be >= 0"):
-            ResidualPathway(GroupConv(C4), free_weight=-1.0)
-
     def test_mixture_subgroup_checks(self) -> None:
         rep = PermutationRepresentation(D4)
         with pytest.raises(InvalidParameterError, match="not a subgroup"):
@@ -171,15 +147,8 @@ class TestInputs:
 
     def test_reprs(self) -> None:
         rep = PermutationRepresentation(D4)
-        layers = [
-            LearnedDegreeLinear(rep, rep),
-            GroupMixtureLinear(rep, rep),
-            RelaxedGroupConv(D4),
-            ResidualPathway(GroupConv(D4)),
-        ]
-        for layer, word in zip(
-            layers, ["degrees", "subgroup orders", "filter banks", "free"], strict=True
-        ):
+        layers = [LearnedDegreeLinear(rep, rep), GroupMixtureLinear(rep, rep)]
+        for layer, word in zip(layers, ["degrees", "subgroup orders"], strict=True):
             assert word in repr(layer)
 
 
@@ -220,56 +189,6 @@ class TestEquivariance:
             layer.logits.fill_(40.0)
         assert torch.allclose(layer.effective_weight(), layer.weight, atol=1e-12)
         assert set(layer.degree_dict()) == set(character_table(O).real_type_labels)
-
-    @ALL_CONV_GROUPS
-    def test_relaxed_conv_exact_at_init(self, group) -> None:
-        conv = RelaxedGroupConv(group, in_channels=CIN, out_channels=COUT, n_filters=3, dtype=F64)
-        reg = group_table(group).regular_representation()
-        assert check_layer(conv, reg, reg) < 1e-10
-        assert float(conv.penalty().detach()) == 0.0
-
-    @ALL_CONV_GROUPS
-    def test_relaxed_conv_breaks_when_perturbed(self, group) -> None:
-        conv = RelaxedGroupConv(group, in_channels=CIN, out_channels=COUT, dtype=F64)
-        perturb([conv.relaxed_weights])
-        reg = group_table(group).regular_representation()
-        assert check_layer(conv, reg, reg) > 1e-3
-        assert float(conv.relaxation().detach()) > 0.1
-
-    def test_relaxed_conv_with_constant_weights_is_a_group_conv(self) -> None:
-        conv = RelaxedGroupConv(O, in_channels=CIN, out_channels=COUT, n_filters=2, dtype=F64)
-        with torch.no_grad():
-            conv.relaxed_weights.copy_(torch.tensor([[0.3], [-1.2]], dtype=F64).expand(2, 24))
-        plain = GroupConv(O, in_channels=CIN, out_channels=COUT, dtype=F64, bias=False)
-        with torch.no_grad():
-            plain.kernel.copy_(0.3 * conv.kernel[0] - 1.2 * conv.kernel[1])
-        assert torch.allclose(conv.full_weight(), plain.full_weight(), atol=1e-12)
-
-    @pytest.mark.parametrize(
-        "kind", ["linear-O", "groupconv-D4", "lifting-chain6", "groupconv-chain4×O"]
-    )
-    def test_residual_pathway(self, kind: str) -> None:
-        if kind == "linear-O":
-            rep_in = rep_out = MatrixRepresentation(O)
-            module = EquivariantLinear(
-                rep_in, rep_out, in_channels=CIN, out_channels=COUT, dtype=F64
-            )
-        elif kind == "lifting-chain6":
-            rep_in, rep_out = PermutationRepresentation(CHAIN6), RegularRepresentation(CHAIN6)
-            module = LiftingConv(rep_in, in_channels=CIN, out_channels=COUT, dtype=F64)
-        else:
-            group = D4 if kind == "groupconv-D4" else PRODUCT4
-            rep_in = rep_out = group_table(group).regular_representation()
-            module = GroupConv(group, in_channels=CIN, out_channels=COUT, dtype=F64)
-        layer = ResidualPathway(module)
-        assert check_layer(layer, rep_in, rep_out) < 1e-10
-        assert float(layer.relaxation().detach()) == 0.0
-        perturb(layer.free_parameters(), scale=0.1)
-        assert check_layer(layer, rep_in, rep_out) > 1e-3
-        x = inputs(4, CIN * rep_in.dim).reshape(4, CIN, rep_in.dim)
-        dense = (x.reshape(4, -1) @ layer.full_weight().T).reshape(4, COUT, -1)
-        bias = layer(torch.zeros_like(x))
-        assert torch.allclose(layer(x), dense + bias, atol=1e-12)
 
     @pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
     @pytest.mark.parametrize(
@@ -347,32 +266,6 @@ class TestGradients:
         assert has_grad == layer.present[1:].tolist()
         assert layer.present.all() if target == "perm" else not layer.present.all()
 
-    def test_relaxed_conv_gradients(self) -> None:
-        conv = RelaxedGroupConv(D4, in_channels=CIN, out_channels=COUT, dtype=F64)
-        x = inputs(4, CIN * 8).reshape(4, CIN, 8)
-        (conv(x).sin().sum() + conv.penalty()).backward()
-        assert float(conv.relaxed_weights.grad.abs().max()) > 1e-6
-        assert float(conv.kernel.grad.abs().max()) > 1e-6
-
-    def test_penalties(self) -> None:
-        conv = RelaxedGroupConv(C4, dtype=F64)
-        with torch.no_grad():
-            conv.relaxed_weights[0, 0] += 1.0
-        # deviation from the mean: 3/4 at g = 0 and -1/4 at the three others
-        assert abs(float(conv.penalty().detach()) - 0.75) < 1e-12
-        module = GroupConv(C4, dtype=F64)
-        layer = ResidualPathway(module, eq_weight=0.5, free_weight=10.0)
-        eq = sum(float((p.detach() ** 2).sum()) for p in module.parameters())
-        assert abs(float(layer.penalty().detach()) - 0.5 * eq) < 1e-12
-        with torch.no_grad():
-            layer.free.fill_(1.0)
-        assert abs(float(layer.penalty().detach()) - 0.5 * eq - 10.0 * 16) < 1e-9
-
-    def test_residual_free_gradient_at_init(self) -> None:
-        layer = ResidualPathway(GroupConv(O, dtype=F64))
-        layer(inputs(3, 24).reshape(3, 1, 24)).pow(2).sum().backward()
-        assert float(layer.free.grad.abs().max()) > 1e-6
-
     @pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
     def test_mixture_gradients_at_init(self, shared: bool) -> None:
         rep = PermutationRepresentation(D4)
@@ -390,8 +283,6 @@ class TestGradients:
         layers = [
             LearnedDegreeLinear(rep, rep, dtype=F64),
             GroupMixtureLinear(rep, rep, dtype=F64),
-            RelaxedGroupConv(D4, dtype=F64),
-            ResidualPathway(GroupConv(D4, dtype=F64)),
         ]
         for layer in layers:
             (layer.relaxation() ** 2 + layer.relaxation()).backward()

@@ -22,9 +22,12 @@ BOTTOM = "eqqnn.data._chain"
 #: Hamiltonian < solver < labels/diagnostics < public model < datasets.
 LAYERS = (
     "eqqnn.data._chain",
+    "eqqnn.data._canonical",
     "eqqnn.data._ground_state",
     "eqqnn.data._diagnostics",
     "eqqnn.data._hamiltonian",
+    "eqqnn.data._dataset_config",
+    "eqqnn.data._phase_dataset",
     "eqqnn.data._dataset",
 )
 #: What the bottom module may import at all.

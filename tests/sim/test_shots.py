@@ -16,7 +16,7 @@ from eqqnn.sim import StatevectorBackend
 from eqqnn.sim._sector import SpinSectorBackend
 from eqqnn.sim._shots import ShotsBackend, shift_rule
 from eqqnn.symmetry import irrep_dimension
-from eqqnn.symmetry._young import sector_to_qubit
+from eqqnn.symmetry._spin_coupling import sector_to_qubit
 
 
 def _params(c: Circuit, seed: int) -> torch.Tensor:

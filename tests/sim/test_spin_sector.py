@@ -39,7 +39,7 @@ from eqqnn.sim._sector import (
 )
 from eqqnn.sim._sector import _kernels as sector_kernels
 from eqqnn.symmetry import irrep_dimension, permutation_operator
-from eqqnn.symmetry._young import qubit_to_sector, sector_to_qubit
+from eqqnn.symmetry._spin_coupling import qubit_to_sector, sector_to_qubit
 
 CONFIGS = {
     "swap": {},

@@ -48,7 +48,7 @@ from eqqnn.studies._classical import (
     rotate_snapshots,
     shadow_inputs,
 )
-from eqqnn.studies._layerwise import snapshot_layers
+from eqqnn.studies._layerwise_classical import snapshot_layers
 from eqqnn.symmetry import SU2, apply_qubit_rotation
 from eqqnn.training import ModelFamily, mse_loss
 
@@ -173,7 +173,7 @@ class TestConfigValidation:
 
     def test_default_families(self) -> None:
         from eqqnn.studies import default_classical_families
-        from eqqnn.studies._layerwise import _default_snapshot_families
+        from eqqnn.studies._layerwise_config import _default_snapshot_families
 
         for cfg in (LayerwiseConfig(), LayerwiseConfig.quick(), LayerwiseConfig.tiny()):
             assert [f.kind for f in cfg.families] == ["quantum"] * 3

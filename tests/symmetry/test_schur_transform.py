@@ -13,7 +13,7 @@ from eqqnn.symmetry import (
     sector_to_qubit,
 )
 from eqqnn.symmetry._schur_transform import _slice_weights, qubit_to_sectors
-from eqqnn.symmetry._young import qubit_to_sector
+from eqqnn.symmetry._spin_coupling import qubit_to_sector
 
 
 def _random_states(n: int, batch: int, seed: int) -> np.ndarray:

@@ -9,12 +9,9 @@ import scipy.sparse.linalg as spla
 
 from eqqnn.errors import InvalidParameterError, ProblemTooLargeError
 from eqqnn.symmetry import _spin_sector
+from eqqnn.symmetry._spin_coupling import coupling_isometry, sector_to_qubit
 from eqqnn.symmetry._spin_sector import exchange_sector_matrix, sector_ground_states
-from eqqnn.symmetry._young import (
-    coupling_isometry,
-    irrep_dimension,
-    sector_to_qubit,
-)
+from eqqnn.symmetry._tableaux import irrep_dimension
 
 ATOL = 1e-10
 
@@ -208,8 +205,8 @@ class TestErrors:
             exchange_sector_matrix(6, 0.5, bonds)
 
     def test_long_bond_fill_in_is_refused(self, monkeypatch):
-        from eqqnn.symmetry import _young
+        from eqqnn.symmetry import _young_form
 
-        monkeypatch.setattr(_young, "MAX_SPARSE_ENTRIES", 2000)
+        monkeypatch.setattr(_young_form, "MAX_SPARSE_ENTRIES", 2000)
         with pytest.raises(ProblemTooLargeError, match=r"transposition \(0, 11\)"):
             exchange_sector_matrix(12, 0, [(0, 11)])

@@ -6,7 +6,7 @@ Schur–Weyl duality splits the register as
 
 and every SU(2)-equivariant operator is a combination of qubit permutations, acting as
 :math:`\bigoplus_J I_{V_J}\otimes X_J` with :math:`X_J` built from Young's orthogonal form
-(:mod:`eqqnn.symmetry._young`).  A pure state is a set of :math:`2J+1` coordinate vectors
+(:mod:`eqqnn.symmetry._spin_coupling`).  A pure state is a set of :math:`2J+1` coordinate vectors
 in each :math:`M_J` (one per magnetization ``m``); each of them evolves on its own, and an
 invariant readout sums over ``J`` and ``m``:
 

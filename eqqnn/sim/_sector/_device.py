@@ -54,7 +54,7 @@ class SpinSectorBackend(Backend):
 
     * ``(B, 2^n)`` qubit state vectors (qubit 0 most significant), projected onto every
       :math:`V_J \otimes M_J` (``2J+1`` coordinate vectors per ``J``) with
-      :func:`~eqqnn.symmetry._young.qubit_to_sector`;
+      :func:`~eqqnn.symmetry._spin_coupling.qubit_to_sector`;
     * ``(B, d_0)`` coordinates in the singlet sector :math:`M_0` (even ``n``), e.g. the
       data module's ``GroundState.sector_vector`` (real inputs are accepted);
     * a mapping ``{J: (B, 2J+1, d_J)}`` of sector coordinates (as returned by

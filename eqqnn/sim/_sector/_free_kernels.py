@@ -5,7 +5,7 @@ singlet-sector amplitude at n = 28, 4.8 GiB).  Here only the tableaux are stored
 packed ``int64`` word per row (bit ``i`` set when number ``i`` sits in row 1 of the
 two-row tableau: 8 bytes per amplitude, 0.28 GiB at n = 32), and every pass of an
 adjacent transposition :math:`s_k = (k, k+1)` recomputes its two entries per row from
-the word :math:`w_t` (:mod:`eqqnn.symmetry._young`):
+the word :math:`w_t` (:mod:`eqqnn.symmetry._tableaux`):
 
 .. math::
 
@@ -154,7 +154,7 @@ def packed_words(n: int, two_j: int) -> np.ndarray:
     Unranked letter by letter, most significant first, like
     :func:`eqqnn.symmetry.two_row_tableaux`, without its ``(d, n)`` byte array.
     """
-    from eqqnn.symmetry._young import _ballot_counts, _dim
+    from eqqnn.symmetry._tableaux import _ballot_counts, _dim
 
     if n > 62:
         raise ValueError(f"packed words hold at most 62 numbers, got n = {n}")
@@ -175,7 +175,7 @@ def packed_words(n: int, two_j: int) -> np.ndarray:
 
 def partner_deltas(n: int, k: int) -> np.ndarray:
     """``D(k, o+1) - D(k+1, o+1)`` for every count ``o`` of ones before ``k`` (int64)."""
-    from eqqnn.symmetry._young import _ballot_counts
+    from eqqnn.symmetry._tableaux import _ballot_counts
 
     counts = _ballot_counts(n)
     top = counts.shape[1] - 1

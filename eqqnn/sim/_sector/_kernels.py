@@ -27,7 +27,7 @@ from eqqnn.sim._backend import real_dtype_of
 from eqqnn.sim._sector._algebra import _Algebra
 from eqqnn.sim._sector._compile import _GateStep
 from eqqnn.sim._sector._reduce import _axpby
-from eqqnn.symmetry._young import young_orthogonal_form
+from eqqnn.symmetry._young_form import young_orthogonal_form
 
 try:  # one-pass CSR kernel (stable C entry point of scipy.sparse for 15+ years)
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs

@@ -24,7 +24,7 @@ from eqqnn.sim._backend import COMPLEX_DTYPES, check_finite
 from eqqnn.sim._sector._kernels import _kernel, _SectorKernel
 from eqqnn.sim._sector._reduce import _column_vdots
 from eqqnn.symmetry._schur_transform import qubit_to_sectors
-from eqqnn.symmetry._young import irrep_dimension
+from eqqnn.symmetry._tableaux import irrep_dimension
 
 #: A sector whose total weight over the batch is below this is skipped (its contribution
 #: to any expectation is at most this times the norm of the observable).
