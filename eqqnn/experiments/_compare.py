@@ -19,10 +19,8 @@ training size, one panel per n) and, for several n, ``accuracy_vs_n.png``.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import json
-import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from eqqnn._resources import make_output_folder
 from eqqnn._validation import check_even_int, check_int
-from eqqnn.errors import BackendError, InvalidParameterError
+from eqqnn.errors import InvalidParameterError
 from eqqnn.experiments._families import (
     classical_families,
     default_families,
@@ -44,7 +42,7 @@ from eqqnn.experiments._families import (
 from eqqnn.experiments._jobs import SCREENED_FILE, Job, JobRecord, run_job
 from eqqnn.experiments._summary import write_outputs
 from eqqnn.experiments._task import PhaseTask, TaskSpec
-from eqqnn.training import ModelFamily, TensorData
+from eqqnn.training import ModelFamily, TensorData, run_parallel
 
 __all__ = ["PRESETS", "CompareConfig", "preset", "run_compare"]
 
@@ -358,79 +356,25 @@ def _execute(
     ray_address: str | None,
     progress: bool | None,
 ) -> Iterator[JobRecord]:
+    """Every job through :func:`eqqnn.training.run_parallel`: at most ``2 * workers`` jobs
+    in flight locally, so only about one chain length's data is held (and shipped) at a
+    time."""
     bar = _bar(progress, len(jobs))
+
+    def calls() -> Iterator[tuple[Job, tuple[TensorData, TensorData]]]:
+        for job in jobs:
+            _describe(bar, job)  # serially, the job about to run
+            yield job, inputs.data(job)
+
     try:
-        if ray_address is not None:
-            yield from _execute_ray(jobs, inputs, ray_address, bar)
-        elif workers <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                _describe(bar, job)
-                yield run_job(job, inputs.data(job))
-                _advance(bar)
-        else:
-            yield from _execute_pool(jobs, inputs, workers, bar)
+        for _, record in run_parallel(
+            run_job, calls(), workers=max(1, workers), ray_address=ray_address
+        ):
+            yield record
+            _advance(bar)
     finally:
         if bar is not None:
             bar.stop()
-
-
-def _execute_pool(jobs: list[Job], inputs: _Inputs, workers: int, bar: Any) -> Iterator[JobRecord]:
-    """At most ``2 * workers`` jobs in flight, so only about one chain length's data is
-    held (and shipped) at a time."""
-    ctx = multiprocessing.get_context("spawn")
-    pending = iter(jobs)
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        running: set[concurrent.futures.Future] = set()
-
-        def fill() -> None:
-            while len(running) < 2 * workers:
-                job = next(pending, None)
-                if job is None:
-                    return
-                running.add(pool.submit(run_job, job, inputs.data(job)))
-
-        fill()
-        while running:
-            finished, _ = concurrent.futures.wait(
-                running, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            for fut in finished:
-                running.discard(fut)
-                yield fut.result()
-                _advance(bar)
-            fill()
-
-
-def _execute_ray(jobs: list[Job], inputs: _Inputs, address: str, bar: Any) -> Iterator[JobRecord]:
-    try:
-        import ray
-    except ImportError as err:
-        raise InvalidParameterError(
-            "--ray-address needs the 'ray' extra: pip install 'eqqnn[ray]'"
-        ) from err
-    started = not ray.is_initialized()
-    if started:
-        try:
-            ray.init(
-                address=None if address == "local" else address,
-                ignore_reinit_error=True,
-                log_to_driver=False,
-            )
-        except (ConnectionError, RuntimeError, ValueError) as err:
-            raise BackendError(
-                f"cannot reach a Ray cluster at {address!r} ({err}); start one with "
-                "`ray start --head`, pass its address, or use --ray-address local"
-            ) from None
-    try:
-        remote = ray.remote(run_job)
-        pending = [remote.remote(job, inputs.data(job)) for job in jobs]
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(ready[0])
-            _advance(bar)
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def _bar(enabled: bool | None, total: int) -> Any:

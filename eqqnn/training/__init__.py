@@ -30,6 +30,7 @@ from eqqnn.training._loop import (
     resolve_device,
     train,
 )
+from eqqnn.training._parallel import run_parallel
 
 __all__ = [
     "MODEL_KINDS",
@@ -56,6 +57,7 @@ __all__ = [
     "mse_loss",
     "predict_probabilities",
     "resolve_device",
+    "run_parallel",
     "save_checkpoint",
     "screening",
     "train",

@@ -27,9 +27,7 @@ chain of subgroups.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from torch import nn
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.training._loop import TensorData, TrainConfig, evaluate, train
+from eqqnn.training._parallel import run_parallel
 
 __all__ = ["ArchitectureMoves", "Candidate", "EvolutionConfig", "SearchResult", "evolve"]
 
@@ -82,7 +81,12 @@ class EvolutionConfig:
     workers: int = 1
     """Processes that train candidates at once: the initial population together, then
     ``workers`` children per round, all picked from the same population (with 1 the
-    loop is the serial one above; a given ``workers`` always gives the same search)."""
+    loop is the serial one above; a given ``workers`` always gives the same search).
+    Candidates train through :func:`eqqnn.training.run_parallel`, the machinery of
+    ``eqqnn compare``."""
+    ray_address: str | None = None
+    """Train each round's candidates on this Ray cluster (``"local"``: start one here)
+    instead of local processes; the rounds are the same as with ``workers``."""
 
     def __post_init__(self) -> None:
         check_int("population", self.population, minimum=1)
@@ -144,7 +148,7 @@ def _train(
 ) -> tuple[nn.Module, float]:
     """Train candidate ``k`` (seed ``cfg.seed + k``); the trained model and its validation
     accuracy (a worker process sends the model back)."""
-    if cfg.workers > 1:
+    if cfg.workers > 1 or cfg.ray_address is not None:
         import torch
 
         torch.set_num_threads(1)
@@ -162,15 +166,12 @@ def _train_all(
     cfg: EvolutionConfig,
     first: int,
 ) -> list[tuple[nn.Module, float]]:
-    """Train candidates ``first, first + 1, ...``, in ``cfg.workers`` spawned processes."""
+    """Train candidates ``first, first + 1, ...`` (in ``cfg.workers`` spawned processes
+    or on ``cfg.ray_address``), in their order."""
     args = [(m, train_data, validation, cfg, first + i) for i, m in enumerate(models)]
-    if cfg.workers <= 1 or len(models) <= 1:
-        return [_train(*a) for a in args]
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-        min(cfg.workers, len(models)), mp_context=ctx
-    ) as pool:
-        return list(pool.map(_train, *zip(*args, strict=True)))
+    workers = min(cfg.workers, max(1, len(models)))
+    done = dict(run_parallel(_train, args, workers=workers, ray_address=cfg.ray_address))
+    return [done[i] for i in range(len(args))]
 
 
 def evolve(

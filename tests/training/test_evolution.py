@@ -113,3 +113,23 @@ def test_parallel_workers_train_the_same_candidates(ring) -> None:  # type: igno
     children = parallel.candidates[2:]
     assert len(children) == 2 and [c.step for c in children] == [1, 2]
     assert children[0].move != children[1].move or children[0].parent != children[1].parent
+
+
+@pytest.mark.slow
+def test_ray_trains_the_same_candidates_as_local_workers(ring) -> None:  # type: ignore[no-untyped-def]
+    """The search on a local Ray cluster: the same rounds, the same candidates."""
+    pytest.importorskip("ray")
+    rng = np.random.default_rng(5)
+    train_data, validation = ring.chirality(120, rng), ring.chirality(120, rng)
+    net = functools.partial(_ChainNet, ring=ring)
+    results = [
+        evolve(
+            net,
+            LinearStackMoves([ring.rotations, [0]]),
+            train_data,
+            validation,
+            EvolutionConfig(population=2, steps=2, epochs=5, seed=1, workers=2, **extra),
+        ).table()
+        for extra in ({}, {"ray_address": "local"})
+    ]
+    assert results[0] == results[1]
