@@ -123,8 +123,16 @@ class LiftingConv(nn.Module):
         self.in_channels = check_int("in_channels", in_channels, minimum=1)
         self.out_channels = check_int("out_channels", out_channels, minimum=1)
         gain = check_real("gain", gain, minimum=0.0)
-        mats = self.table.real_matrices(rep_in)
-        self.register_buffer("rho", torch.from_numpy(mats).to(dtype=dtype, device=device))
+        perms = self.table.permutation_table(rep_in)
+        if perms is None:  # a general orthogonal representation: its matrices
+            mats = torch.from_numpy(self.table.real_matrices(rep_in))
+            self.register_buffer("rho", mats.to(dtype=dtype, device=device))
+            self.gather = None
+        else:  # a permutation: (rho(g) psi)_y = psi_x with p[g, x] = y, no d x d matrices
+            gather = np.empty_like(perms)
+            np.put_along_axis(gather, perms, np.arange(rep_in.dim)[None, :], axis=1)
+            self.register_buffer("gather", torch.from_numpy(gather).to(device))
+            self.rho = None
         std = gain / math.sqrt(self.in_channels * rep_in.dim)
         self.kernel = nn.Parameter(
             normal(
@@ -144,12 +152,18 @@ class LiftingConv(nn.Module):
 
     def full_weight(self) -> torch.Tensor:
         """Dense ``(c_out * |G|, c_in * d)`` matrix of the layer."""
-        w = torch.einsum("gij,ocj->ogci", self.rho, self.kernel)
+        if self.gather is None:
+            w = torch.einsum("gij,ocj->ogci", self.rho, self.kernel)
+        else:
+            w = self.kernel[:, :, self.gather].permute(0, 2, 1, 3)  # (o, g, c, y)
         return w.reshape(self.out_channels * self.table.order, self.in_channels * self.rep_in.dim)
 
     def basis(self) -> np.ndarray:
         r"""``(d, |G|, d)`` orthonormal basis of the lifting maps (one per kernel entry)."""
-        mats = self.rho.detach().cpu().double().numpy()  # mats[g, j, k] = rho(g)_{jk}
+        if self.rho is not None:
+            mats = self.rho.detach().cpu().double().numpy()  # mats[g, j, k] = rho(g)_{jk}
+        else:
+            mats = self.table.real_matrices(self.rep_in)
         return np.transpose(mats, (2, 0, 1)) / math.sqrt(self.table.order)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -30,8 +30,10 @@ from eqqnn.errors import InvalidParameterError, RepresentationError
 from eqqnn.symmetry._groups import DirectProduct, FiniteGroup, Group
 from eqqnn.symmetry._representations import (
     OuterProduct,
+    PermutationRepresentation,
     RegularRepresentation,
     Representation,
+    TensorProduct,
 )
 
 __all__ = [
@@ -170,11 +172,20 @@ class GroupTable:
         return out
 
     def permutation_table(self, rep: Representation, *, chunk: int = 32) -> np.ndarray | None:
-        """``(order, d)`` images ``p`` with :math:`\\rho(g) e_x = e_{p[g, x]}`, or None."""
+        """``(order, d)`` images ``p`` with :math:`\\rho(g) e_x = e_{p[g, x]}`, or None.
+
+        Permutation and regular representations, and tensor products of them, are read
+        from the group's tables without forming a matrix (a tensor product's index is
+        row-major, :math:`p[g, (x, y)] = p_1[g, x]\\, d_2 + p_2[g, y]`); any other
+        representation is tested matrix by matrix, ``chunk`` elements at a time.
+        """
         if rep.group != self.group:
             raise RepresentationError(
                 f"representation {rep!r} is not a representation of {self.group!r}"
             )
+        structural = self._structural_permutations(rep)
+        if structural is not None:
+            return structural
         out = np.empty((self.order, rep.dim), dtype=np.int64)
         for start in range(0, self.order, chunk):
             idx = np.arange(start, min(start + chunk, self.order))
@@ -185,6 +196,24 @@ class GroupTable:
                 return None
             out[idx] = m.real.argmax(axis=-2)
         return out
+
+    def _structural_permutations(self, rep: Representation) -> np.ndarray | None:
+        if not isinstance(self.group, FiniteGroup):
+            return None
+        g = np.asarray(self.elements(), dtype=np.int64)
+        if isinstance(rep, PermutationRepresentation):
+            return np.ascontiguousarray(self.group.permutations[g], dtype=np.int64)
+        if isinstance(rep, RegularRepresentation):
+            return np.ascontiguousarray(self.group.cayley_table[g], dtype=np.int64)
+        if isinstance(rep, TensorProduct):
+            out = np.zeros((self.order, 1), dtype=np.int64)
+            for factor in rep.reps:
+                table = self._structural_permutations(factor)
+                if table is None:
+                    return None
+                out = (out[:, :, None] * factor.dim + table[:, None, :]).reshape(self.order, -1)
+            return out
+        return None
 
     def __repr__(self) -> str:
         return f"GroupTable({self.group!r}, order={self.order})"

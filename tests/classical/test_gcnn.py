@@ -131,6 +131,29 @@ class TestGroupTable:
             np.testing.assert_array_equal(mats[b].argmax(axis=0), table.cayley[flat[b]])
         np.testing.assert_array_equal(table.cayley[np.arange(96), table.inverse], 0)
 
+    @pytest.mark.parametrize(
+        "rep",
+        [
+            PermutationRepresentation(CHAIN6),
+            RegularRepresentation(CHAIN6),
+            correlator_representation(PermutationRepresentation(CHAIN4)),
+            TensorProduct(PermutationRepresentation(CHAIN4), RegularRepresentation(CHAIN4)),
+        ],
+        ids=["sites", "regular", "sites⊗sites", "sites⊗regular"],
+    )
+    def test_permutation_tables_are_read_without_matrices(self, rep: Representation) -> None:
+        table = group_table(rep.group)
+        perms = table.permutation_table(rep)
+        mats = table.real_matrices(rep)
+        # rho(g) e_x = e_{p[g, x]}: column x of rho(g) is the basis vector p[g, x]
+        expected = np.zeros_like(mats)
+        g, x = np.meshgrid(np.arange(table.order), np.arange(rep.dim), indexing="ij")
+        expected[g, perms, x] = 1.0
+        np.testing.assert_array_equal(mats, expected)
+
+    def test_signed_permutations_are_not_permutations(self) -> None:
+        assert group_table(O).permutation_table(MatrixRepresentation(O)) is None
+
 
 class TestSpans:
     """The layers span exactly the equivariant maps of the symmetry core."""
@@ -231,6 +254,19 @@ class TestImplementation:
         )
         torch.testing.assert_close(
             values.sort().values, torch.tensor(expected, dtype=torch.float64)
+        )
+
+    def test_permutation_lift_gathers_what_the_matrices_give(self) -> None:
+        rep = correlator_representation(PermutationRepresentation(CHAIN6))
+        lift = LiftingConv(rep, in_channels=2, out_channels=3, seed=4, dtype=torch.float64)
+        assert lift.rho is None and tuple(lift.gather.shape) == (CHAIN6.order, rep.dim)
+        mats = torch.from_numpy(group_table(CHAIN6).real_matrices(rep))
+        dense = torch.einsum("gij,ocj->ogci", mats, lift.kernel.detach())
+        torch.testing.assert_close(
+            lift.full_weight().detach(),
+            dense.reshape(3 * CHAIN6.order, 2 * rep.dim),
+            atol=0,
+            rtol=0,
         )
 
     def test_gradients_flow(self) -> None:
