@@ -59,6 +59,13 @@ from eqqnn.classical._steerable import (
     pair_invariants,
     shot_mean,
 )
+from eqqnn.classical._subgroup_gcnn import (
+    GcnnTrunkMoves,
+    SubgroupConv,
+    SubgroupLift,
+    relax_gcnn_layer,
+    restrict_gcnn_layer,
+)
 from eqqnn.symmetry import (
     GroupTable,
     RealSpinIrrep,
@@ -76,6 +83,7 @@ __all__ = [
     "CorrelatorGCNNConfig",
     "EquivariantBasis",
     "EquivariantLinear",
+    "GcnnTrunkMoves",
     "GroupConv",
     "GroupMixtureLinear",
     "GroupPool",
@@ -91,6 +99,8 @@ __all__ = [
     "ResidualPathway",
     "ShadowGCNN",
     "ShadowGCNNConfig",
+    "SubgroupConv",
+    "SubgroupLift",
     "SubgroupLinear",
     "VectorGate",
     "VectorLinear",
@@ -110,7 +120,9 @@ __all__ = [
     "mixture_stack_weights",
     "pair_invariants",
     "real_basis_change",
+    "relax_gcnn_layer",
     "relax_linear",
+    "restrict_gcnn_layer",
     "restrict_linear",
     "shadow_representation",
     "shot_mean",

@@ -197,6 +197,42 @@ class GroupTable:
             out[idx] = m.real.argmax(axis=-2)
         return out
 
+    def right_cosets(self, subgroup: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""The right cosets :math:`H g` of a subgroup: every element written as
+        :math:`g = h_g\, r_{c(g)}` with one representative :math:`r_c` per coset.
+
+        Parameters
+        ----------
+        subgroup
+            Flat indices of :math:`H` (closed under products, holding the identity 0).
+
+        Returns
+        -------
+        coset_of, factor, representatives
+            ``(order,)`` coset index :math:`c(g)`, ``(order,)`` flat index of
+            :math:`h_g \in H`, and ``(order / |H|,)`` representatives :math:`r_c` (the
+            smallest flat index of each coset, in increasing order).
+
+        Examples
+        --------
+        >>> from eqqnn.symmetry import cyclic_group
+        >>> coset_of, factor, reps = group_table(cyclic_group(4)).right_cosets(np.array([0, 2]))
+        >>> coset_of.tolist(), reps.tolist()
+        ([0, 1, 0, 1], [0, 1])
+        """
+        h = np.asarray(subgroup, dtype=np.int64).reshape(-1)
+        coset_of = np.full(self.order, -1, dtype=np.int64)
+        factor = np.zeros(self.order, dtype=np.int64)
+        reps = []
+        for g in range(self.order):
+            if coset_of[g] >= 0:
+                continue
+            members = self.cayley[h, g]  # h r for every h in H
+            coset_of[members] = len(reps)
+            factor[members] = h
+            reps.append(g)
+        return coset_of, factor, np.asarray(reps, dtype=np.int64)
+
     def _structural_permutations(self, rep: Representation) -> np.ndarray | None:
         if not isinstance(self.group, FiniteGroup):
             return None
