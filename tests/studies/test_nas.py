@@ -33,13 +33,22 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     assert all(r["truth"] == [1, 0, 0, 0] for r in teacher)
     heisenberg = [r for r in records if r["task"].startswith("Heisenberg")]
     assert len(heisenberg) == 5 and all(set(r["truth"]) == {1} for r in heisenberg)
+    assert {r["task"] for r in heisenberg} == {"Heisenberg staggered_field=0.5"}
     assert (tmp_path / "nas.png").stat().st_size > 5000
     assert json.loads((tmp_path / "nas.json").read_text())["study"] == "nas"
     assert "evolution" in format_result(result)
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("qubits", 3), ("steps", -1), ("teacher_levels", (3,)), ("lr", 0.0)]
+    ("field", "value"),
+    [
+        ("qubits", 3),
+        ("steps", -1),
+        ("teacher_levels", (3,)),
+        ("lr", 0.0),
+        ("heisenberg_chains", ({"field": 1.0},)),
+        ("workers", 0),
+    ],
 )
 def test_bad_nas_config(field: str, value: object) -> None:
     with pytest.raises(InvalidParameterError):
