@@ -15,7 +15,8 @@
 #
 # 1. the **equivariance relaxation morphism**: a layer constrained to $G$ becomes a layer
 #    constrained only to a subgroup $H$ *computing the same function*, on the quantum side
-#    (`relax_layer`) and the classical side (`relax_linear`);
+#    (`relax_layer`) and the classical side (`relax_linear`, and `GcnnTrunkMoves` for
+#    G-CNN trunks);
 # 2. **[G]-mixed layers** (`GroupMixture`, `GroupMixtureLinear`);
 # 3. an **evolutionary search** whose mutations are morphisms (`evolve`);
 # 4. a **differentiable search** over [G]-mixed layers (`darts_search`).
@@ -39,11 +40,14 @@ from torch import nn
 
 from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
 from eqqnn.classical import (
+    CorrelatorGCNN,
     EquivariantLinear,
+    GcnnTrunkMoves,
     GroupMixtureLinear,
     LinearStackMoves,
     discretize_mixture_stack,
     generated_subgroup,
+    group_table,
     mixture_stack_weights,
     relax_linear,
 )
@@ -92,6 +96,23 @@ x = torch.randn(8, 1, 5, dtype=torch.float64)
 with torch.no_grad():
     gap = float((relax_linear(layer, rotations)(x) - layer(x)).abs().max())
 print(f"classical: largest output change {gap:.1e}")
+
+# %% [markdown]
+# A whole G-CNN trunk relaxes the same way. `GcnnTrunkMoves` moves the lift and the
+# group convolutions of a `CorrelatorGCNN` along a subgroup chain of its chain group;
+# a relaxed layer keeps an orbit-indexed kernel with exactly $\dim\mathrm{Hom}_H$
+# weights ($c_{out} c_{in} |G|^2/|H|$ for a convolution).
+
+# %%
+gcnn = CorrelatorGCNN(n_sites=6, conv_layers=1, seed=0, dtype=torch.float64)
+chain = group_table(gcnn.group).order
+trunk = GcnnTrunkMoves([np.arange(chain), generated_subgroup(gcnn.group, [1]), [0]])
+corr = torch.randn(5, 6, 6, dtype=torch.float64)
+relaxed_gcnn = trunk.relax(trunk.relax(gcnn, 1), 1)  # the convolution: G -> H -> {e}
+with torch.no_grad():
+    gap = float((relaxed_gcnn(corr) - gcnn(corr)).abs().max())
+print("trunk levels", trunk.architecture(gcnn), "->", trunk.architecture(relaxed_gcnn))
+print(f"G-CNN trunk: largest output change {gap:.1e}")
 
 # %% [markdown]
 # ## 2. The chirality task
