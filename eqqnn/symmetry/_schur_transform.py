@@ -13,22 +13,26 @@ once, so the whole transform costs :math:`O(n\,2^n)` per state (the per-sector
 :math:`(J, m)`, :math:`O(n^2 2^n)`).  A slice in which the input has no weight is
 skipped, and the :math:`m = 0` (or :math:`\pm\tfrac12`) slice is coupled for its lowest
 spin first and for the others only if weight remains: a singlet costs one read of the
-amplitudes and one pass over the :math:`\binom{n}{n/2}` of its slice towards :math:`J = 0`.
+amplitudes (the slice weights and the copy of that slice, batch last, in the same pass:
+:func:`~eqqnn.symmetry._coupling_kernels.gather_slice`) and one pass over the
+:math:`\binom{n}{n/2}` of its slice towards :math:`J = 0`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
 
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
+from eqqnn.symmetry._coupling_kernels import gather_slice
 from eqqnn.symmetry._spin_coupling import (
     MAX_STATE_QUBITS,
     _fixed_weight_strings,
     _level_keys,
-    couple_magnetization_slice,
+    couple_slice_columns,
 )
 from eqqnn.symmetry._tableaux import _dim
 
@@ -64,10 +68,21 @@ def _popcounts(n: int) -> np.ndarray:
     return counts
 
 
+@lru_cache(maxsize=8)
+def _ones_table(n: int) -> np.ndarray:
+    """:func:`_popcounts` as ``uint8`` (a quarter of the cache footprint; read-only)."""
+    out = _popcounts(n).astype(np.uint8)
+    out.setflags(write=False)
+    return out
+
+
 def _slice_weights(psi: np.ndarray, n: int) -> np.ndarray:
     r"""Squared norm of each magnetization slice summed over the batch, by number of ones
     :math:`k`: one pass over the amplitudes, nothing gathered."""
-    flat = psi.view(np.float64) if np.iscomplexobj(psi) else psi.astype(np.float64, copy=False)
+    if np.iscomplexobj(psi):
+        flat = np.ascontiguousarray(psi, dtype=np.complex128).view(np.float64)
+    else:
+        flat = psi.astype(np.float64, copy=False)
     per_column = np.einsum("bi,bi->i", flat, flat)
     if np.iscomplexobj(psi):
         per_column = per_column.reshape(-1, 2).sum(axis=1)
@@ -120,10 +135,14 @@ def qubit_to_sectors(
     wanted = sorted(
         set(range(n % 2, n + 1, 2) if two_spins is None else (int(t) for t in two_spins))
     )
-    slice_weights = _slice_weights(psi, n)
+    middle = n // 2  # ones in the slice of the lowest spin (m = 0, or m = 1/2)
+    gathered = gather_slice(psi, n, _ones_table(n), middle, math.comb(n, middle))
+    if gathered is None:
+        slice_weights, middle_columns = _slice_weights(psi, n), None
+    else:
+        slice_weights, middle_columns = gathered
     if not np.isfinite(slice_weights).all():
-        flat = psi.view(np.float64) if np.iscomplexobj(psi) else psi
-        bad = int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
+        bad = int(np.flatnonzero(~np.isfinite(psi).all(axis=1))[0])
         raise InvalidParameterError(f"state {bad} has a non-finite amplitude (NaN or inf)")
     out: dict[int, np.ndarray] = {}
 
@@ -140,19 +159,23 @@ def qubit_to_sectors(
         weight = slice_weights[(n - two_m) // 2]
         if not targets or weight <= EMPTY_SLICE_WEIGHT:
             continue
-        slice_ = np.take(psi, _fixed_weight_strings(n, (n - two_m) // 2), axis=1)
-        slice_ = slice_.astype(dtype, copy=False)
-        if np.iscomplexobj(slice_) and not slice_.imag.any():
-            slice_ = slice_.real  # real amplitudes (ground states): couple at half the cost
+        if middle_columns is not None and (n - two_m) // 2 == middle:
+            columns = middle_columns  # read in the same pass as the weights, batch last
+        else:
+            slice_ = np.take(psi, _fixed_weight_strings(n, (n - two_m) // 2), axis=1)
+            slice_ = slice_.astype(dtype, copy=False)
+            if np.iscomplexobj(slice_) and not slice_.imag.any():
+                slice_ = slice_.real  # real amplitudes (ground states): half the cost
+            columns = np.ascontiguousarray(slice_.T)
         if abs(two_m) <= 1 and len(targets) > 1:
             # the slice of the lowest spin first: a singlet (or a doublet) stops here
-            low = couple_magnetization_slice(slice_, n, two_m, _union_keys(n, two_m, targets[:1]))
+            low = couple_slice_columns(columns, n, two_m, _union_keys(n, two_m, targets[:1]))
             store(two_m, low, targets[:1])
             coords = low[(targets[0], two_m)]
             residual = weight - float(np.vdot(coords, coords).real)
             if residual <= EMPTY_SLICE_WEIGHT + RESIDUAL_RTOL * weight:
                 continue
             targets = targets[1:]
-        blocks = couple_magnetization_slice(slice_, n, two_m, _union_keys(n, two_m, targets))
+        blocks = couple_slice_columns(columns, n, two_m, _union_keys(n, two_m, targets))
         store(two_m, blocks, targets)
     return out

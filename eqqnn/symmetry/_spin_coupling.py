@@ -378,13 +378,19 @@ def couple_magnetization_slice(
     per level; the returned dict holds the last level's, ``(B, d_J, 1)`` each (views of
     batch-last arrays: the levels run with the batch as the innermost axis).
     """
+    return couple_slice_columns(np.ascontiguousarray(amplitudes.T), n, two_m, keys)
+
+
+def couple_slice_columns(
+    columns: np.ndarray, n: int, two_m: int, keys: list[list[tuple[int, int]]]
+) -> dict[tuple[int, int], np.ndarray]:
+    """:func:`couple_magnetization_slice` of a slice given batch last, ``(C(n, k), B)``
+    (C-contiguous), as :func:`~eqqnn.symmetry._coupling_kernels.gather_slice` returns it."""
     counts = _ballot_counts(n)
-    nb = amplitudes.shape[0]
-    dtype = amplitudes.dtype
+    nb = columns.shape[1]
+    dtype = columns.dtype
     # batch last: (paths, suffixes, B), so that a range of suffixes is one contiguous slab
-    blocks: dict[tuple[int, int], np.ndarray] = {
-        (0, 0): np.ascontiguousarray(amplitudes.T)[None, :, :]
-    }
+    blocks: dict[tuple[int, int], np.ndarray] = {(0, 0): columns[None, :, :]}
     for ell in range(1, n + 1):
         length = n - ell  # suffix length of the children
         new: dict[tuple[int, int], np.ndarray] = {}
