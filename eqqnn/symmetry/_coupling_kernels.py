@@ -18,14 +18,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["combine", "gather_slice"]
+__all__ = ["combine", "gather_slice", "run_coupling_plan"]
 
 _KERNELS: dict[str, Any] = {}
+
+#: Groups of states that :func:`gather_slice` reads in parallel (fixed, so the weights
+#: are summed in the same order whatever the thread count).
+GATHER_PARTS = 4
 
 
 def _compile() -> Any:
     try:
-        from numba import njit
+        from numba import njit, prange
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
 
@@ -40,36 +44,102 @@ def _compile() -> Any:
                     else:
                         out[i, j, k] = a * p0[i, j, k]
 
-    @njit(cache=True, nogil=True)
-    def gather_real(flat, ones, k, weights, re_out):  # type: ignore[no-untyped-def]
-        nb, size = flat.shape
-        for b in range(nb):
-            r = 0  # strings with k ones come in ascending order: r is their rank
-            for i in range(size):
-                x = flat[b, i]
-                c = ones[i]
-                weights[c] += x * x
-                if c == k:
-                    re_out[r, b] = x
-                    r += 1
-
-    @njit(cache=True, nogil=True)
-    def gather_complex(flat, ones, k, weights, re_out, im_out):  # type: ignore[no-untyped-def]
+    # Blocks of amplitudes outer, states inner: each state's block is one contiguous read
+    # (summed into per-amplitude norms), the block's members of the slice are copied while
+    # it is in cache, and the per-slice weights are added once per amplitude, not once per
+    # amplitude and state.  The states are split into ``parts`` run in parallel (each with
+    # its own weights row): a memory-bound read that one core cannot saturate.
+    @njit(cache=True, nogil=True, parallel=True)
+    def gather_blocks(flat, complex_, ones, members, weights, re_out, im_out):  # type: ignore[no-untyped-def]
         nb = flat.shape[0]
-        size = flat.shape[1] // 2
-        for b in range(nb):
-            r = 0
-            for i in range(size):
-                x = flat[b, 2 * i]
-                y = flat[b, 2 * i + 1]
-                c = ones[i]
-                weights[c] += x * x + y * y
-                if c == k:
-                    re_out[r, b] = x
-                    im_out[r, b] = y
-                    r += 1
+        size = flat.shape[1] // 2 if complex_ else flat.shape[1]
+        parts = weights.shape[0]
+        per = (nb + parts - 1) // parts
+        n_members = members.shape[0]
+        for part in prange(parts):
+            b0, b1 = part * per, min(nb, (part + 1) * per)
+            norms = np.zeros(512)
+            r0 = 0
+            for start in range(0, size, 512):
+                stop = min(size, start + 512)
+                r1 = r0
+                while r1 < n_members and members[r1] < stop:
+                    r1 += 1
+                for b in range(b0, b1):
+                    if complex_:
+                        row = flat[b, 2 * start : 2 * stop]
+                        for t in range(stop - start):
+                            norms[t] += row[2 * t] * row[2 * t] + row[2 * t + 1] * row[2 * t + 1]
+                        for r in range(r0, r1):
+                            j = 2 * (members[r] - start)
+                            re_out[r, b] = row[j]
+                            im_out[r, b] = row[j + 1]
+                    else:
+                        row = flat[b, start:stop]
+                        for t in range(stop - start):
+                            norms[t] += row[t] * row[t]
+                        for r in range(r0, r1):
+                            re_out[r, b] = row[members[r] - start]
+                for t in range(stop - start):
+                    weights[part, ones[start + t]] += norms[t]
+                    norms[t] = 0.0
+                r0 = r1
 
-    return {"fused": fused, "gather_real": gather_real, "gather_complex": gather_complex}
+    @njit(cache=True, nogil=True, parallel=True)
+    def coupling(columns, ops, coef, level_size, n_levels, starts, paths, offsets, chunk, out):  # type: ignore[no-untyped-def]
+        size0, nb = columns.shape
+        n_ops = ops.shape[0]
+        for c in prange((nb + chunk - 1) // chunk):  # chunks of columns are independent
+            c0 = c * chunk
+            buf0 = np.empty(level_size * chunk, dtype=columns.dtype)
+            buf1 = np.empty(level_size * chunk, dtype=columns.dtype)
+            w = min(chunk, nb - c0)
+            for j in range(size0):
+                for t in range(w):
+                    buf0[j * w + t] = columns[j, c0 + t]
+            src, dst = buf0, buf1
+            i = 0
+            for level in range(1, n_levels + 1):
+                while i < n_ops and ops[i, 0] == level:
+                    out_off, size, row0, nrows, parts = (
+                        ops[i, 1],
+                        ops[i, 2],
+                        ops[i, 3],
+                        ops[i, 4],
+                        ops[i, 5],
+                    )
+                    a, b = coef[i, 0], coef[i, 1]
+                    span = size * w
+                    for r in range(nrows):
+                        o = (out_off + (row0 + r) * size) * w
+                        # views, indexed from 0 by the loop: no wrap-around checks, SIMD
+                        d = dst[o : o + span]
+                        if parts == 0:
+                            d[:] = 0.0
+                            continue
+                        pa = (ops[i, 6] + r * ops[i, 7] + ops[i, 8]) * w
+                        x = src[pa : pa + span]
+                        if parts == 1:
+                            for t in range(span):
+                                d[t] = a * x[t]
+                            continue
+                        pb = (ops[i, 9] + r * ops[i, 10] + ops[i, 11]) * w
+                        y = src[pb : pb + span]
+                        for t in range(span):
+                            d[t] = a * x[t] + b * y[t]
+                    i += 1
+                src, dst = dst, src
+            for f in range(starts.shape[0]):
+                for row in range(paths[f]):
+                    base = (offsets[f] + row) * w
+                    for t in range(w):
+                        out[c0 + t, starts[f] + row] = src[base + t]
+
+    return {
+        "fused": fused,
+        "gather_blocks": gather_blocks,
+        "coupling": coupling,
+    }
 
 
 def _kernel(name: str) -> Any:
@@ -80,42 +150,74 @@ def _kernel(name: str) -> Any:
 
 
 def gather_slice(
-    psi: np.ndarray, n: int, ones: np.ndarray, k: int, size: int
+    psi: np.ndarray, n: int, ones: np.ndarray, members: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    r"""One read of ``(B, 2^n)`` states: the squared norm of each slice and slice ``k``.
+    r"""One read of ``(B, 2^n)`` states: the squared norm of each slice and one slice.
 
     .. math:: w_j = \sum_b \sum_{|x| = j} |\psi_{b, x}|^2, \qquad
-              S[r(x), b] = \psi_{b, x} \ \text{for}\ |x| = k ,
+              S[r, b] = \psi_{b, x_r} ,
 
-    with :math:`|x|` the number of ones of the basis string ``x`` (``ones``, read-only
-    table of ``2^n`` entries) and :math:`r(x)` its rank among the ``size`` strings with
-    ``k`` ones in ascending order (they are met in that order, so no table is needed).
+    with :math:`|x|` the number of ones of the basis string ``x`` (``ones``, a table of
+    ``2^n`` entries) and :math:`x_r` the slice's strings in ascending order (``members``).
 
     Returns
     -------
     (weights, slice) or None
-        ``(n + 1,)`` weights and the ``(size, B)`` slice, real when every amplitude of the
-        slice is real; ``None`` without numba or for inputs it does not take (not
+        ``(n + 1,)`` weights and the ``(len(members), B)`` slice, real when every amplitude
+        of the slice is real; ``None`` without numba or for inputs it does not take (not
         C-contiguous float64 / complex128).
     """
     kind = psi.dtype
     if kind not in (np.float64, np.complex128) or not psi.flags.c_contiguous:
         return None
-    kernel = _kernel("gather_complex" if kind == np.complex128 else "gather_real")
+    kernel = _kernel("gather_blocks")
     if kernel is None:
         return None
-    nb = psi.shape[0]
-    weights = np.zeros(n + 1, dtype=np.float64)
+    nb, size = psi.shape[0], len(members)
+    complex_ = kind == np.complex128
+    parts = max(1, min(nb, GATHER_PARTS))
+    weights = np.zeros((parts, n + 1), dtype=np.float64)
     re_out = np.empty((size, nb), dtype=np.float64)
-    flat = psi.view(np.float64)
-    if kind == np.float64:
-        kernel(flat, ones, k, weights, re_out)
-        return weights, re_out
-    im_out = np.empty((size, nb), dtype=np.float64)
-    kernel(flat, ones, k, weights, re_out, im_out)
-    if not im_out.any():
-        return weights, re_out
-    return weights, re_out + 1j * im_out
+    im_out = np.empty((size, nb) if complex_ else (0, 0), dtype=np.float64)
+    kernel(psi.view(np.float64), complex_, ones, members, weights, re_out, im_out)
+    total = weights.sum(axis=0)  # the same parts for any thread count: reproducible sums
+    if not complex_ or not im_out.any():
+        return total, re_out
+    return total, re_out + 1j * im_out
+
+
+def run_coupling_plan(
+    columns: np.ndarray,
+    ops: np.ndarray,
+    coef: np.ndarray,
+    level_size: int,
+    finals: tuple[tuple[tuple[int, int], int, int], ...],
+    chunk: int,
+) -> dict[tuple[int, int], np.ndarray] | None:
+    r"""Every level of a coupling plan (:func:`eqqnn.symmetry._spin_coupling._coupling_plan`)
+    in one compiled call, ``chunk`` batch columns at a time, so that a level's two
+    buffers stay in cache; ``None`` without numba.
+
+    Returns
+    -------
+    dict
+        ``{key: (B, paths, 1)}`` for each block of the last level.
+    """
+    kernel = _kernel("coupling")
+    if kernel is None or columns.dtype not in (np.float64, np.complex128):
+        return None
+    columns = np.ascontiguousarray(columns)
+    nb = columns.shape[1]
+    paths = np.array([d for _, _, d in finals], dtype=np.int64)
+    offsets = np.array([off for _, off, _ in finals], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(paths)[:-1]]).astype(np.int64)
+    out = np.empty((nb, int(paths.sum())), dtype=columns.dtype)
+    n_levels = int(ops[:, 0].max()) if len(ops) else 0
+    kernel(columns, ops, coef, level_size, n_levels, starts, paths, offsets, max(1, chunk), out)
+    return {
+        key: out[:, start : start + d, None]
+        for (key, _, d), start in zip(finals, starts.tolist(), strict=True)
+    }
 
 
 def combine(out: np.ndarray, parts: list[tuple[float, np.ndarray]]) -> None:

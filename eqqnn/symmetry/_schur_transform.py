@@ -20,7 +20,6 @@ amplitudes (the slice weights and the copy of that slice, batch last, in the sam
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -136,7 +135,7 @@ def qubit_to_sectors(
         set(range(n % 2, n + 1, 2) if two_spins is None else (int(t) for t in two_spins))
     )
     middle = n // 2  # ones in the slice of the lowest spin (m = 0, or m = 1/2)
-    gathered = gather_slice(psi, n, _ones_table(n), middle, math.comb(n, middle))
+    gathered = gather_slice(psi, n, _ones_table(n), _fixed_weight_strings(n, middle))
     if gathered is None:
         slice_weights, middle_columns = _slice_weights(psi, n), None
     else:
