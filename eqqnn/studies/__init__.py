@@ -47,7 +47,9 @@ from eqqnn.studies._degree import DegreeConfig, run_learned_degree
 from eqqnn.studies._layerwise import run_layerwise
 from eqqnn.studies._layerwise_classical import snapshot_layers
 from eqqnn.studies._layerwise_config import LayerwiseConfig
-from eqqnn.studies._nas import NasConfig, RingNet, chirality_data, ring_net, run_nas
+from eqqnn.studies._nas import run_nas
+from eqqnn.studies._nas_config import NasConfig
+from eqqnn.studies._nas_tasks import RingNet, chirality_data, ring_net
 from eqqnn.studies._tradeoff import ChainBreaking, TradeoffConfig, run_tradeoff
 
 __all__ = [

@@ -32,219 +32,38 @@ accuracy, the architecture chosen against the true one (layers right), and the c
 A third baseline is the learned degree of equivariance (Veefkind & Cesa): one model whose
 layers start exactly G-equivariant and learn how far to leave it. On the quantum side its
 "architecture" is the highest grade per layer with a learned degree of at least
-:data:`DEGREE_IN_USE`. On the classical side its degrees are per irrep type of
-:math:`D_5` and do not name a level of the chain, so none is reported.
+:data:`~eqqnn.studies._nas_tasks.DEGREE_IN_USE`. On the classical side its degrees are per
+irrep type of :math:`D_5` and do not name a level of the chain, so none is reported.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
-from eqqnn._validation import check_int, check_real, check_seeds
-from eqqnn.data import ChainSpec
-from eqqnn.errors import InvalidParameterError
 from eqqnn.studies._common import (
     advance,
     config_dict,
     finish_result,
     progress_bar,
 )
+from eqqnn.studies._nas_config import NasConfig
+from eqqnn.studies._nas_tasks import (
+    _chirality_task,
+    _heisenberg_task,
+    _Task,
+    _teacher_task,
+)
 from eqqnn.training import DartsConfig, EvolutionConfig, TensorData, darts_search, evolve, train
 
-__all__ = ["NasConfig", "RingNet", "chirality_data", "ring_net", "run_nas"]
+__all__ = ["run_nas"]
 
 
-@dataclass(frozen=True)
-class NasConfig:
-    """Settings of :func:`run_nas`."""
-
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    """Seeds (data, initial weights, search choices)."""
-    ring_train: int = 300
-    ring_validation: int = 300
-    ring_test: int = 1000
-    """Chirality task: inputs per split."""
-    qubits: int = 4
-    """Teacher QCNN task: qubits (4 gives 4 layers)."""
-    teacher_levels: tuple[int, ...] = (1, 0, 0, 0)
-    """The teacher's level per layer (0 SU(2), 1 U(1), 2 free)."""
-    quantum_train: int = 200
-    quantum_validation: int = 200
-    quantum_test: int = 400
-    """Teacher task: states per split."""
-    heisenberg_qubits: int = 6
-    """Heisenberg task: qubits (6 gives 7 layers)."""
-    heisenberg_chains: tuple[ChainSpec, ...] = (
-        ChainSpec(staggered_field=0.5),
-        ChainSpec(anisotropy=0.5),
-    )
-    """Heisenberg tasks: one per chain, each breaking SU(2) to U(1) (see the module
-    docstring for why not a uniform field)."""
-    heisenberg_train: int = 8
-    """Heisenberg task: training ground states (ratios symmetric about r = 1)."""
-    heisenberg_grid: int = 80
-    """Heisenberg task: grid points; the even ones validate, the odd ones test."""
-    cache: object = True
-    """Dataset cache for the Heisenberg ground states (``None``: in memory only)."""
-    population: int = 2
-    """Evolution: population."""
-    steps: int = 8
-    """Evolution: mutations."""
-    epochs: int = 60
-    """Evolution: epochs per candidate (classical); the quantum task uses ``quantum_epochs``."""
-    quantum_epochs: int = 40
-    """Evolution: epochs per candidate on the quantum task."""
-    baseline_factor: int = 3
-    """The fixed and free baselines train ``baseline_factor`` times a candidate's epochs."""
-    darts_epochs: int = 60
-    """DARTS: search epochs."""
-    retrain_epochs: int = 30
-    """DARTS: epochs of the discretised model."""
-    lr: float = 0.05
-    """Adam learning rate (weights)."""
-    workers: int = 1
-    """Evolution: processes that train each round's candidates (``eqqnn compare``'s
-    machinery, :func:`eqqnn.training.run_parallel`)."""
-    ray_address: str | None = None
-    """Evolution: train the candidates on this Ray cluster instead (``"local"``)."""
-
-    def __post_init__(self) -> None:
-        check_seeds(self.seeds)
-        for name in ("ring_train", "ring_validation", "ring_test", "quantum_train"):
-            check_int(name, getattr(self, name), minimum=4)
-        check_int("quantum_validation", self.quantum_validation, minimum=4)
-        check_int("quantum_test", self.quantum_test, minimum=4)
-        check_int("qubits", self.qubits, minimum=4, maximum=8)
-        check_int("heisenberg_qubits", self.heisenberg_qubits, minimum=4, maximum=10)
-        for spec in self.heisenberg_chains:
-            if not isinstance(spec, ChainSpec):
-                raise InvalidParameterError(
-                    f"heisenberg_chains must hold ChainSpec values, got {spec!r}"
-                )
-        check_int("workers", self.workers, minimum=1)
-        check_int("heisenberg_train", self.heisenberg_train, minimum=2)
-        check_int("heisenberg_grid", self.heisenberg_grid, minimum=4)
-        check_int("population", self.population, minimum=1)
-        check_int("steps", self.steps, minimum=0)
-        for name in ("epochs", "quantum_epochs", "darts_epochs", "retrain_epochs"):
-            check_int(name, getattr(self, name), minimum=0)
-        check_int("baseline_factor", self.baseline_factor, minimum=1)
-        check_real("lr", self.lr, minimum=0.0, allow_equal=False)
-        for v in self.teacher_levels:
-            check_int("teacher level", v, minimum=0, maximum=2)
-
-    @classmethod
-    def quick(cls) -> NasConfig:
-        """Three seeds, shorter searches (a few minutes on 2 cores)."""
-        return cls(seeds=(0, 1, 2), steps=6, ring_test=500, quantum_test=200)
-
-    @classmethod
-    def tiny(cls) -> NasConfig:
-        """One seed, a few epochs: for tests."""
-        return cls(
-            seeds=(0,),
-            ring_train=40,
-            ring_validation=40,
-            ring_test=40,
-            quantum_train=12,
-            quantum_validation=12,
-            quantum_test=12,
-            heisenberg_qubits=4,
-            heisenberg_train=4,
-            heisenberg_grid=8,
-            heisenberg_chains=(ChainSpec(staggered_field=0.5),),
-            cache=None,
-            steps=2,
-            epochs=3,
-            quantum_epochs=2,
-            darts_epochs=3,
-            retrain_epochs=2,
-            baseline_factor=1,
-        )
-
-
-# ------------------------------------------------------------------ the classical task
-class RingNet(nn.Module):
-    r"""Two linear layers over the sites of a ring, :math:`\tanh` between, a sigmoid
-    readout: ``(B, n)`` values to ``(B,)`` probabilities.  ``layers[0]`` maps the
-    permutation representation to ``hidden`` copies of it, ``layers[1]`` those to a
-    scalar."""
-
-    def __init__(self, layers: list[nn.Module]) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.tanh(self.layers[0](x[:, None, :]))
-        return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
-
-
-def _ring(n_sites: int) -> tuple[Any, Any, Any, np.ndarray]:
-    """:math:`D_n`, its permutation and trivial representations, and :math:`C_n`."""
-    from eqqnn.studies._degree_classical import _rotation_subgroup
-    from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
-
-    group = dihedral_group(n_sites)
-    rotations = _rotation_subgroup(group)
-    return group, PermutationRepresentation(group), TrivialRepresentation(group), rotations
-
-
-def ring_net(
-    seed: int, *, kind: str = "equivariant", n_sites: int = 5, hidden: int = 4, level: int = 0
-) -> RingNet:
-    """A :class:`RingNet` over :math:`D_n`: ``kind="equivariant"`` (both layers at
-    ``level`` of :math:`D_n \\supset C_n \\supset \\{e\\}`), ``"mixed"`` ([G]-mixed layers
-    over that chain, for DARTS) or ``"learned_degree"`` (learned degree of
-    :math:`D_n`-equivariance per irrep type)."""
-    from eqqnn.classical import (
-        EquivariantLinear,
-        GroupMixtureLinear,
-        LearnedDegreeLinear,
-        SubgroupLinear,
-    )
-
-    _, perm, triv, rotations = _ring(n_sites)
-    common: dict[str, Any] = {"seed": torch.Generator().manual_seed(seed), "dtype": torch.float64}
-    shapes = ((perm, 1, hidden), (triv, hidden, 1))
-    layers: list[nn.Module] = []
-    for rep_out, c_in, c_out in shapes:
-        channels = {"in_channels": c_in, "out_channels": c_out}
-        if kind == "learned_degree":
-            layers.append(LearnedDegreeLinear(perm, rep_out, **channels, **common))
-        elif kind == "mixed":
-            layers.append(
-                GroupMixtureLinear(perm, rep_out, subgroups=[rotations], **channels, **common)
-            )
-        elif kind == "equivariant" and level == 0:
-            layers.append(EquivariantLinear(perm, rep_out, **channels, **common))
-        elif kind == "equivariant":
-            subgroup = rotations if level == 1 else [0]
-            layers.append(SubgroupLinear(perm, rep_out, subgroup, **channels, **common))
-        else:
-            raise InvalidParameterError(
-                f"kind must be 'equivariant', 'mixed' or 'learned_degree', got {kind!r}"
-            )
-    return RingNet(layers)
-
-
-def chirality_data(m: int, rng: np.random.Generator, n_sites: int = 5) -> TensorData:
-    r"""``m`` Gaussian rings, label :math:`[\sum_i x_i x_{i+1}^2 - x_i^2 x_{i+1} > 0]`."""
-    x = rng.normal(size=(m, n_sites))
-    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
-    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
-
-
-# ------------------------------------------------------------------ one task
 def _test_accuracy(model: nn.Module, test: TensorData) -> float:
     from eqqnn.training import evaluate
 
@@ -272,31 +91,6 @@ def _record(task: str, seed: int, method: str, truth: tuple[int, ...], **values:
         "layers_right": right,
         **values,
     }
-
-
-@dataclass(frozen=True)
-class _Task:
-    """What the four methods need of one task and seed."""
-
-    name: str
-    truth: tuple[int, ...]
-    splits: tuple[TensorData, TensorData, TensorData]
-    """Training, validation, test."""
-    fixed: Callable[[int], nn.Module]
-    """Every layer at the given level."""
-    initial: Callable[[int], nn.Module]
-    """The search's ``k``-th fully constrained start."""
-    moves: Any
-    mixed: Callable[[], nn.Module]
-    """A [G]-mixed model for DARTS."""
-    discretize: Callable[[nn.Module], nn.Module]
-    weights: Callable[[nn.Module], torch.Tensor]
-    epochs: int
-    learned: Callable[[], nn.Module]
-    """A learned-degree model (starts exactly G-equivariant)."""
-    learned_levels: Callable[[nn.Module], tuple[int, ...] | None]
-    """The levels a trained learned-degree model uses, or None where they do not map onto
-    the chain."""
 
 
 def _run_methods(task: _Task, cfg: NasConfig, seed: int) -> list[dict]:
@@ -350,146 +144,6 @@ def _run_methods(task: _Task, cfg: NasConfig, seed: int) -> list[dict]:
     return out
 
 
-def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
-    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
-
-    rng = np.random.default_rng(seed)
-    sizes = (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
-    splits = tuple(chirality_data(m, rng) for m in sizes)
-    _, _, _, rotations = _ring(5)
-    return _Task(
-        name="chirality",
-        truth=(1, 0),
-        splits=splits,  # type: ignore[arg-type]
-        fixed=lambda level: ring_net(seed, level=level),
-        initial=lambda k: ring_net(1000 * seed + k),
-        moves=LinearStackMoves([rotations, [0]]),
-        mixed=lambda: ring_net(seed, kind="mixed"),
-        discretize=discretize_mixture_stack,
-        weights=mixture_stack_weights,
-        epochs=cfg.epochs,
-        learned=lambda: ring_net(seed, kind="learned_degree"),
-        learned_levels=lambda model: None,  # degrees per D5 irrep type, not a C5 / {e} level
-    )
-
-
-def _teacher_task(cfg: NasConfig, seed: int) -> _Task:
-    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
-    from eqqnn.models import (
-        AffineSigmoid,
-        GroupMixture,
-        LayerSymmetry,
-        LearnedDegree,
-        QuantumClassifier,
-        QuantumLayerMoves,
-        discretize_group_mixture,
-    )
-    from eqqnn.testing import random_state_batch
-
-    circuit = graded_qcnn(cfg.qubits, symmetry_graded_generators(2))
-    n_layers = int(circuit.metadata["n_layers"])
-    levels = tuple(cfg.teacher_levels[:n_layers])
-    truth = levels + (0,) * (n_layers - len(levels))
-    teacher = QuantumClassifier(circuit, param_map=LayerSymmetry(circuit, truth), seed=7 + seed)
-    raw = []
-    with torch.no_grad():
-        for k, m in enumerate((cfg.quantum_train, cfg.quantum_validation, cfg.quantum_test)):
-            x = random_state_batch(cfg.qubits, m, seed=10 * seed + k + 1)
-            raw.append((x, teacher(x)))
-    threshold = raw[0][1].median()
-    splits = tuple(TensorData(x, (p > threshold).double()) for x, p in raw)
-
-    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
-        return QuantumClassifier(
-            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
-        )
-
-    return _Task(
-        name="teacher QCNN",
-        truth=truth,
-        splits=splits,  # type: ignore[arg-type]
-        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
-        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
-        moves=QuantumLayerMoves(),
-        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
-        discretize=discretize_group_mixture,
-        weights=lambda m: m.param_map.mixture_weights(),
-        epochs=cfg.quantum_epochs,
-        learned=lambda: student(1000 * seed, LearnedDegree(circuit)),
-        learned_levels=_levels_used,
-    )
-
-
-def _chain_name(spec: ChainSpec) -> str:
-    """``"Heisenberg staggered_field=0.5"``: the knobs that differ from the SU(2) chain."""
-    default = ChainSpec()
-    knobs = [
-        f"{f.name}={getattr(spec, f.name):g}"
-        for f in dataclasses.fields(spec)
-        if getattr(spec, f.name) != getattr(default, f.name)
-    ]
-    return " ".join(["Heisenberg", *knobs])
-
-
-def _heisenberg_task(cfg: NasConfig, seed: int, spec: ChainSpec) -> _Task:
-    """The phase task of the bond-alternating chain with symmetry-breaking knobs (SU(2)
-    broken to U(1)); "truth" is the data's symmetry, U(1), in every layer."""
-    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
-    from eqqnn.models import (
-        AffineSigmoid,
-        GroupMixture,
-        LayerSymmetry,
-        LearnedDegree,
-        QuantumClassifier,
-        QuantumLayerMoves,
-        discretize_group_mixture,
-    )
-    from eqqnn.studies._common import phase_split
-
-    n = cfg.heisenberg_qubits
-    circuit = graded_qcnn(n, symmetry_graded_generators(2))
-    n_layers = int(circuit.metadata["n_layers"])
-    tr, grid = phase_split(
-        n, cfg.heisenberg_train, cfg.heisenberg_grid, cache=cfg.cache, **dataclasses.asdict(spec)
-    )
-    va = TensorData(grid.inputs[0::2], grid.labels[0::2])
-    te = TensorData(grid.inputs[1::2], grid.labels[1::2])
-
-    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
-        return QuantumClassifier(
-            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
-        )
-
-    return _Task(
-        name=_chain_name(spec),
-        truth=(1,) * n_layers,
-        splits=(tr, va, te),
-        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
-        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
-        moves=QuantumLayerMoves(),
-        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
-        discretize=discretize_group_mixture,
-        weights=lambda m: m.param_map.mixture_weights(),
-        epochs=cfg.quantum_epochs,
-        learned=lambda: student(1000 * seed, LearnedDegree(circuit)),
-        learned_levels=_levels_used,
-    )
-
-
-#: A grade counts as used by a learned-degree layer when its degree is at least this.
-DEGREE_IN_USE = 0.1
-
-
-def _levels_used(model: nn.Module) -> tuple[int, ...]:
-    """Per layer the highest grade whose learned degree :math:`|f|` is at least
-    :data:`DEGREE_IN_USE` (grade 0, SU(2), always counts)."""
-    degrees = model.param_map.degrees().detach().abs()
-    used = degrees >= DEGREE_IN_USE
-    grades = torch.arange(degrees.shape[1])
-    return tuple(int((grades * used[i]).max()) for i in range(degrees.shape[0]))
-
-
-# ------------------------------------------------------------------ the study
 METHODS = ("fixed G", "free", "learned degree", "evolution", "DARTS")
 
 

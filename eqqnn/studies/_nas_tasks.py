@@ -1,0 +1,262 @@
+"""The tasks of study 5 (:func:`eqqnn.studies.run_nas`): a chirality ring (classical), a
+teacher QCNN (quantum) and the Heisenberg phase task with a symmetry-breaking knob, each
+with its models for the fixed, free, learned-degree, evolutionary and DARTS methods (see
+:mod:`eqqnn.studies._nas` for the study)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from eqqnn.data import ChainSpec
+from eqqnn.errors import InvalidParameterError
+from eqqnn.studies._nas_config import NasConfig
+from eqqnn.training import TensorData
+
+__all__ = ["RingNet", "chirality_data", "ring_net"]
+
+
+class RingNet(nn.Module):
+    r"""Two linear layers over the sites of a ring, :math:`\tanh` between, a sigmoid
+    readout: ``(B, n)`` values to ``(B,)`` probabilities.  ``layers[0]`` maps the
+    permutation representation to ``hidden`` copies of it, ``layers[1]`` those to a
+    scalar."""
+
+    def __init__(self, layers: list[nn.Module]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(self.layers[0](x[:, None, :]))
+        return torch.sigmoid(4 * self.layers[1](h)[:, 0, 0])
+
+
+def _ring(n_sites: int) -> tuple[Any, Any, Any, np.ndarray]:
+    """:math:`D_n`, its permutation and trivial representations, and :math:`C_n`."""
+    from eqqnn.studies._degree_classical import _rotation_subgroup
+    from eqqnn.symmetry import PermutationRepresentation, TrivialRepresentation, dihedral_group
+
+    group = dihedral_group(n_sites)
+    rotations = _rotation_subgroup(group)
+    return group, PermutationRepresentation(group), TrivialRepresentation(group), rotations
+
+
+def ring_net(
+    seed: int, *, kind: str = "equivariant", n_sites: int = 5, hidden: int = 4, level: int = 0
+) -> RingNet:
+    """A :class:`RingNet` over :math:`D_n`: ``kind="equivariant"`` (both layers at
+    ``level`` of :math:`D_n \\supset C_n \\supset \\{e\\}`), ``"mixed"`` ([G]-mixed layers
+    over that chain, for DARTS) or ``"learned_degree"`` (learned degree of
+    :math:`D_n`-equivariance per irrep type)."""
+    from eqqnn.classical import (
+        EquivariantLinear,
+        GroupMixtureLinear,
+        LearnedDegreeLinear,
+        SubgroupLinear,
+    )
+
+    _, perm, triv, rotations = _ring(n_sites)
+    common: dict[str, Any] = {"seed": torch.Generator().manual_seed(seed), "dtype": torch.float64}
+    shapes = ((perm, 1, hidden), (triv, hidden, 1))
+    layers: list[nn.Module] = []
+    for rep_out, c_in, c_out in shapes:
+        channels = {"in_channels": c_in, "out_channels": c_out}
+        if kind == "learned_degree":
+            layers.append(LearnedDegreeLinear(perm, rep_out, **channels, **common))
+        elif kind == "mixed":
+            layers.append(
+                GroupMixtureLinear(perm, rep_out, subgroups=[rotations], **channels, **common)
+            )
+        elif kind == "equivariant" and level == 0:
+            layers.append(EquivariantLinear(perm, rep_out, **channels, **common))
+        elif kind == "equivariant":
+            subgroup = rotations if level == 1 else [0]
+            layers.append(SubgroupLinear(perm, rep_out, subgroup, **channels, **common))
+        else:
+            raise InvalidParameterError(
+                f"kind must be 'equivariant', 'mixed' or 'learned_degree', got {kind!r}"
+            )
+    return RingNet(layers)
+
+
+def chirality_data(m: int, rng: np.random.Generator, n_sites: int = 5) -> TensorData:
+    r"""``m`` Gaussian rings, label :math:`[\sum_i x_i x_{i+1}^2 - x_i^2 x_{i+1} > 0]`."""
+    x = rng.normal(size=(m, n_sites))
+    c = (x * np.roll(x, -1, 1) ** 2 - x**2 * np.roll(x, -1, 1)).sum(1)
+    return TensorData(torch.as_tensor(x), torch.as_tensor((c > 0).astype(float)))
+
+
+# ------------------------------------------------------------------ one task
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What the four methods need of one task and seed."""
+
+    name: str
+    truth: tuple[int, ...]
+    splits: tuple[TensorData, TensorData, TensorData]
+    """Training, validation, test."""
+    fixed: Callable[[int], nn.Module]
+    """Every layer at the given level."""
+    initial: Callable[[int], nn.Module]
+    """The search's ``k``-th fully constrained start."""
+    moves: Any
+    mixed: Callable[[], nn.Module]
+    """A [G]-mixed model for DARTS."""
+    discretize: Callable[[nn.Module], nn.Module]
+    weights: Callable[[nn.Module], torch.Tensor]
+    epochs: int
+    learned: Callable[[], nn.Module]
+    """A learned-degree model (starts exactly G-equivariant)."""
+    learned_levels: Callable[[nn.Module], tuple[int, ...] | None]
+    """The levels a trained learned-degree model uses, or None where they do not map onto
+    the chain."""
+
+
+def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
+    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
+
+    rng = np.random.default_rng(seed)
+    sizes = (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
+    splits = tuple(chirality_data(m, rng) for m in sizes)
+    _, _, _, rotations = _ring(5)
+    return _Task(
+        name="chirality",
+        truth=(1, 0),
+        splits=splits,  # type: ignore[arg-type]
+        fixed=lambda level: ring_net(seed, level=level),
+        initial=lambda k: ring_net(1000 * seed + k),
+        moves=LinearStackMoves([rotations, [0]]),
+        mixed=lambda: ring_net(seed, kind="mixed"),
+        discretize=discretize_mixture_stack,
+        weights=mixture_stack_weights,
+        epochs=cfg.epochs,
+        learned=lambda: ring_net(seed, kind="learned_degree"),
+        learned_levels=lambda model: None,  # degrees per D5 irrep type, not a C5 / {e} level
+    )
+
+
+def _teacher_task(cfg: NasConfig, seed: int) -> _Task:
+    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
+    from eqqnn.models import (
+        AffineSigmoid,
+        GroupMixture,
+        LayerSymmetry,
+        LearnedDegree,
+        QuantumClassifier,
+        QuantumLayerMoves,
+        discretize_group_mixture,
+    )
+    from eqqnn.testing import random_state_batch
+
+    circuit = graded_qcnn(cfg.qubits, symmetry_graded_generators(2))
+    n_layers = int(circuit.metadata["n_layers"])
+    levels = tuple(cfg.teacher_levels[:n_layers])
+    truth = levels + (0,) * (n_layers - len(levels))
+    teacher = QuantumClassifier(circuit, param_map=LayerSymmetry(circuit, truth), seed=7 + seed)
+    raw = []
+    with torch.no_grad():
+        for k, m in enumerate((cfg.quantum_train, cfg.quantum_validation, cfg.quantum_test)):
+            x = random_state_batch(cfg.qubits, m, seed=10 * seed + k + 1)
+            raw.append((x, teacher(x)))
+    threshold = raw[0][1].median()
+    splits = tuple(TensorData(x, (p > threshold).double()) for x, p in raw)
+
+    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
+        return QuantumClassifier(
+            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
+        )
+
+    return _Task(
+        name="teacher QCNN",
+        truth=truth,
+        splits=splits,  # type: ignore[arg-type]
+        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
+        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
+        moves=QuantumLayerMoves(),
+        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
+        discretize=discretize_group_mixture,
+        weights=lambda m: m.param_map.mixture_weights(),
+        epochs=cfg.quantum_epochs,
+        learned=lambda: student(1000 * seed, LearnedDegree(circuit)),
+        learned_levels=_levels_used,
+    )
+
+
+def _chain_name(spec: ChainSpec) -> str:
+    """``"Heisenberg staggered_field=0.5"``: the knobs that differ from the SU(2) chain."""
+    default = ChainSpec()
+    knobs = [
+        f"{f.name}={getattr(spec, f.name):g}"
+        for f in dataclasses.fields(spec)
+        if getattr(spec, f.name) != getattr(default, f.name)
+    ]
+    return " ".join(["Heisenberg", *knobs])
+
+
+def _heisenberg_task(cfg: NasConfig, seed: int, spec: ChainSpec) -> _Task:
+    """The phase task of the bond-alternating chain with symmetry-breaking knobs (SU(2)
+    broken to U(1)); "truth" is the data's symmetry, U(1), in every layer."""
+    from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
+    from eqqnn.models import (
+        AffineSigmoid,
+        GroupMixture,
+        LayerSymmetry,
+        LearnedDegree,
+        QuantumClassifier,
+        QuantumLayerMoves,
+        discretize_group_mixture,
+    )
+    from eqqnn.studies._common import phase_split
+
+    n = cfg.heisenberg_qubits
+    circuit = graded_qcnn(n, symmetry_graded_generators(2))
+    n_layers = int(circuit.metadata["n_layers"])
+    tr, grid = phase_split(
+        n, cfg.heisenberg_train, cfg.heisenberg_grid, cache=cfg.cache, **dataclasses.asdict(spec)
+    )
+    va = TensorData(grid.inputs[0::2], grid.labels[0::2])
+    te = TensorData(grid.inputs[1::2], grid.labels[1::2])
+
+    def student(k: int, param_map: nn.Module) -> QuantumClassifier:
+        return QuantumClassifier(
+            circuit, param_map=param_map, seed=100 + k, output_map=AffineSigmoid()
+        )
+
+    return _Task(
+        name=_chain_name(spec),
+        truth=(1,) * n_layers,
+        splits=(tr, va, te),
+        fixed=lambda level: student(1000 * seed, LayerSymmetry(circuit, (level,) * n_layers)),
+        initial=lambda k: student(1000 * seed + k, LayerSymmetry(circuit)),
+        moves=QuantumLayerMoves(),
+        mixed=lambda: student(1000 * seed, GroupMixture(circuit)),
+        discretize=discretize_group_mixture,
+        weights=lambda m: m.param_map.mixture_weights(),
+        epochs=cfg.quantum_epochs,
+        learned=lambda: student(1000 * seed, LearnedDegree(circuit)),
+        learned_levels=_levels_used,
+    )
+
+
+#: A grade counts as used by a learned-degree layer when its degree is at least this.
+DEGREE_IN_USE = 0.1
+
+
+def _levels_used(model: nn.Module) -> tuple[int, ...]:
+    """Per layer the highest grade whose learned degree :math:`|f|` is at least
+    :data:`DEGREE_IN_USE` (grade 0, SU(2), always counts)."""
+    degrees = model.param_map.degrees().detach().abs()
+    used = degrees >= DEGREE_IN_USE
+    grades = torch.arange(degrees.shape[1])
+    return tuple(int((grades * used[i]).max()) for i in range(degrees.shape[0]))
+
+
+# ------------------------------------------------------------------ the study
