@@ -1,12 +1,16 @@
 r"""Study 5: equivariance-aware architecture search (Maile et al., arXiv 2210.05484).
 
-Three tasks: two where the right group per layer is known, one per side, and the phase
-task with a symmetry-breaking field:
+Tasks where the right group per layer is known (two classical, one quantum), and the
+phase task with a symmetry-breaking knob:
 
 * **chirality** (classical): five values on a ring, :math:`D_5 \supset C_5 \supset \{e\}`.
   The label :math:`\operatorname{sign}\sum_i (x_i x_{i+1}^2 - x_i^2 x_{i+1})` flips under
   a reflection and is kept by a rotation. So the hidden layer of a two-layer network
   must be :math:`C_5`, and the readout can stay :math:`D_5` (truth ``(1, 0)``);
+* **degree teacher** (classical): the learned-degree study's teacher on the same ring,
+  one degree of :math:`D_5`-breaking per layer (default ``(1, 0)``: a free hidden layer,
+  an invariant readout; truth ``(2, 0)``), labels = its output above the training
+  median;
 * **teacher QCNN** (quantum): an n-qubit graded QCNN whose layers sit at known levels
   of SU(2) :math:`\supset` U(1) :math:`\supset \{e\}` (default: the first convolution
   U(1)-only, every other layer SU(2)), labels = its output above the training median;
@@ -55,6 +59,7 @@ from eqqnn.studies._common import (
 from eqqnn.studies._nas_config import NasConfig
 from eqqnn.studies._nas_tasks import (
     _chirality_task,
+    _degree_teacher_task,
     _heisenberg_task,
     _Task,
     _teacher_task,
@@ -156,12 +161,13 @@ def run_nas(
     """Run the study (see the module docstring); writes ``out/nas.json`` and ``out/nas.png``."""
     cfg = config or NasConfig()
     start = time.perf_counter()
-    bar = progress_bar(progress, (2 + len(cfg.heisenberg_chains)) * len(cfg.seeds), "nas")
+    bar = progress_bar(progress, (3 + len(cfg.heisenberg_chains)) * len(cfg.seeds), "nas")
     records: list[dict] = []
     try:
         for seed in cfg.seeds:
             tasks = [
                 partial(_chirality_task, cfg, seed),
+                partial(_degree_teacher_task, cfg, seed),
                 partial(_teacher_task, cfg, seed),
                 *(partial(_heisenberg_task, cfg, seed, spec) for spec in cfg.heisenberg_chains),
             ]

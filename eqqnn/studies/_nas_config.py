@@ -21,6 +21,10 @@ class NasConfig:
     ring_validation: int = 300
     ring_test: int = 1000
     """Chirality task: inputs per split."""
+    degree_teacher: tuple[float, float] = (1.0, 0.0)
+    """Degree-teacher task: the learned-degree study's classical teacher on the 5-site
+    ring, one degree of :math:`D_5`-breaking per layer (1: free, truth {e}; 0:
+    :math:`D_5`; in between: truth :math:`C_5`, the nearest level that can express it)."""
     qubits: int = 4
     """Teacher QCNN task: qubits (4 gives 4 layers)."""
     teacher_levels: tuple[int, ...] = (1, 0, 0, 0)
@@ -87,6 +91,13 @@ class NasConfig:
             check_int(name, getattr(self, name), minimum=0)
         check_int("baseline_factor", self.baseline_factor, minimum=1)
         check_real("lr", self.lr, minimum=0.0, allow_equal=False)
+        if len(self.degree_teacher) != 2:
+            raise InvalidParameterError(
+                f"degree_teacher needs one degree per layer of the ring network (2), got "
+                f"{self.degree_teacher!r}"
+            )
+        for f in self.degree_teacher:
+            check_real("degree_teacher", f, minimum=0.0, maximum=1.0)
         for v in self.teacher_levels:
             check_int("teacher level", v, minimum=0, maximum=2)
 

@@ -143,6 +143,45 @@ def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
     )
 
 
+def _degree_teacher_task(cfg: NasConfig, seed: int) -> _Task:
+    r"""The learned-degree study's classical teacher (:func:`~eqqnn.studies._degree_classical
+    .degree_net`) on the 5-site ring: layer degrees ``cfg.degree_teacher``; degree 1 is a
+    free layer (level 2 of :math:`D_5 \supset C_5 \supset \{e\}`), degree 0 a
+    :math:`D_5`-equivariant one (level 0). Labels: the teacher's output above its median
+    on the training inputs."""
+    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
+    from eqqnn.studies._degree_classical import degree_net
+
+    teacher = degree_net("learned_degree", 5, 2, 4, seed=10_000 + seed, degrees=cfg.degree_teacher)
+    rng = np.random.default_rng(seed)
+    inputs = [
+        torch.as_tensor(rng.normal(size=(m, 5)))
+        for m in (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
+    ]
+    with torch.no_grad():
+        scores = [teacher(x) for x in inputs]
+    threshold = scores[0].median()
+    splits = tuple(
+        TensorData(x, (p > threshold).double()) for x, p in zip(inputs, scores, strict=True)
+    )
+    _, _, _, rotations = _ring(5)
+    truth = tuple(2 if f == 1.0 else 0 if f == 0.0 else 1 for f in cfg.degree_teacher)
+    return _Task(
+        name="degree teacher",
+        truth=truth,
+        splits=splits,  # type: ignore[arg-type]
+        fixed=lambda level: ring_net(seed, level=level),
+        initial=lambda k: ring_net(1000 * seed + k),
+        moves=LinearStackMoves([rotations, [0]]),
+        mixed=lambda: ring_net(seed, kind="mixed"),
+        discretize=discretize_mixture_stack,
+        weights=mixture_stack_weights,
+        epochs=cfg.epochs,
+        learned=lambda: ring_net(seed, kind="learned_degree"),
+        learned_levels=lambda model: None,
+    )
+
+
 def _teacher_task(cfg: NasConfig, seed: int) -> _Task:
     from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
     from eqqnn.models import (

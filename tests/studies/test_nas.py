@@ -17,11 +17,12 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     result = run_nas(NasConfig.tiny(), tmp_path, progress=False)
     assert set(result) == set(RESULT_KEYS)
     records = result["records"]
-    assert len(records) == 3 * 5  # three tasks, five methods, one seed
+    assert len(records) == 4 * 5  # four tasks, five methods, one seed
     for r in records:
         assert 0 <= r["test_accuracy"] <= 1
         if r["architecture"] is None:  # the classical learned degree names no level
-            assert (r["task"], r["method"]) == ("chirality", "learned degree")
+            assert r["method"] == "learned degree"
+            assert r["task"] in ("chirality", "degree teacher")
             continue
         right = sum(a == t for a, t in zip(r["architecture"], r["truth"], strict=True))
         assert r["layers_right"] == right
@@ -29,6 +30,8 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     assert chirality["fixed G"]["truth"] == [1, 0] and chirality["free"]["architecture"] == [2, 2]
     # a reflection flips the label, so a D5-invariant network is at chance on the test set
     assert abs(chirality["fixed G"]["test_accuracy"] - 0.5) < 0.2
+    degree = [r for r in records if r["task"] == "degree teacher"]
+    assert len(degree) == 5 and all(r["truth"] == [2, 0] for r in degree)
     teacher = [r for r in records if r["task"] == "teacher QCNN"]
     assert all(r["truth"] == [1, 0, 0, 0] for r in teacher)
     heisenberg = [r for r in records if r["task"].startswith("Heisenberg")]
@@ -48,6 +51,8 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
         ("lr", 0.0),
         ("heisenberg_chains", ({"field": 1.0},)),
         ("workers", 0),
+        ("degree_teacher", (0.5,)),
+        ("degree_teacher", (1.5, 0.0)),
     ],
 )
 def test_bad_nas_config(field: str, value: object) -> None:
