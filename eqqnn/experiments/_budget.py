@@ -11,8 +11,10 @@ printed before a sweep starts so a user can stop a run that would not fit:
   ``g`` gates and ``B`` states (:math:`t_0` = 0.3 ms of per-gate overhead: the QCNN's
   150 epochs take 9 s at n = 8 and 34 s at n = 12); memory :math:`16\cdot 2^n` bytes per
   state and buffer;
-* classical models: :math:`c_c\,T\,n` per state and epoch on ``T`` shadow snapshots
-  (ShadowGCNN: 15 s for 100 epochs at n = 12), :math:`c_r n^2` on correlators;
+* classical models: :math:`c_c\,T\,n^2` per state and epoch on ``T`` shadow snapshots
+  (the ShadowGCNN lifts each snapshot's :math:`3n` values to :math:`G_{chain}\times O`,
+  whose order grows as :math:`n`: 15 s for 100 epochs at n = 12, 67–134 s at n = 48
+  with 2 training states), :math:`c_r n^2` on correlators;
 * input data: exact sector ground states cost about :math:`c_g d_0^{1.1}` each (13 s at
   n = 28 with one BLAS thread; nothing when the dataset cache holds them); DMRG ground
   states a few seconds each.
@@ -43,7 +45,7 @@ _SECTOR_STATE_SECONDS = 3.0e-7
 _SECTOR_OPERATOR_BYTES = 1.9e3
 _DENSE_GATE_OVERHEAD = 3.2e-4
 _DENSE_GATE_SECONDS = 3.7e-8
-_SHADOW_SECONDS = 9.0e-7
+_SHADOW_SECONDS = 7.5e-8
 _CORRELATOR_SECONDS = 2.0e-6
 _SECTOR_GROUND_STATE_SECONDS = 13.0 / 2_674_440**1.1
 _DMRG_SECONDS = 0.15
@@ -102,7 +104,7 @@ def _job_cost(
         seconds = epochs * epoch + gates * _DENSE_GATE_SECONDS * test_points * 2**n
         return seconds, (test_points + 4 * size) * 16 * 2**n
     if kind is InputKind.SHADOWS:
-        per_state = _SHADOW_SECONDS * shots * n
+        per_state = _SHADOW_SECONDS * shots * n * n
         memory = (test_points + size) * shots * n * 3 * 8 * 4
     else:
         per_state = _CORRELATOR_SECONDS * n * n
