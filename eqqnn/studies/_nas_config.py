@@ -41,6 +41,9 @@ class NasConfig:
     )
     """Heisenberg tasks: one per chain, each breaking SU(2) to U(1) (see the module
     docstring for why not a uniform field)."""
+    trunk_sites: int = 12
+    """Correlator-trunk task: chain length (exact correlators of dense ground states; the
+    training and grid sizes are the Heisenberg task's)."""
     heisenberg_train: int = 8
     """Heisenberg task: training ground states (ratios symmetric about r = 1)."""
     heisenberg_grid: int = 80
@@ -84,6 +87,9 @@ class NasConfig:
                 )
         check_int("workers", self.workers, minimum=1)
         check_int("heisenberg_train", self.heisenberg_train, minimum=2)
+        check_int("trunk_sites", self.trunk_sites, minimum=4, maximum=14)
+        if self.trunk_sites % 2:
+            raise InvalidParameterError(f"trunk_sites must be even, got {self.trunk_sites}")
         check_int("heisenberg_grid", self.heisenberg_grid, minimum=4)
         check_int("population", self.population, minimum=1)
         check_int("steps", self.steps, minimum=0)
@@ -121,6 +127,7 @@ class NasConfig:
             heisenberg_train=4,
             heisenberg_grid=8,
             heisenberg_chains=(ChainSpec(staggered_field=0.5),),
+            trunk_sites=6,
             cache=None,
             steps=2,
             epochs=3,

@@ -108,13 +108,13 @@ class _Task:
     initial: Callable[[int], nn.Module]
     """The search's ``k``-th fully constrained start."""
     moves: Any
-    mixed: Callable[[], nn.Module]
-    """A [G]-mixed model for DARTS."""
+    mixed: Callable[[], nn.Module] | None
+    """A [G]-mixed model for DARTS (None: the task has no [G]-mixed layers, no DARTS)."""
     discretize: Callable[[nn.Module], nn.Module]
     weights: Callable[[nn.Module], torch.Tensor]
     epochs: int
-    learned: Callable[[], nn.Module]
-    """A learned-degree model (starts exactly G-equivariant)."""
+    learned: Callable[[], nn.Module] | None
+    """A learned-degree model (starts exactly G-equivariant; None: not offered)."""
     learned_levels: Callable[[nn.Module], tuple[int, ...] | None]
     """The levels a trained learned-degree model uses, or None where they do not map onto
     the chain."""
@@ -179,6 +179,66 @@ def _degree_teacher_task(cfg: NasConfig, seed: int) -> _Task:
         epochs=cfg.epochs,
         learned=lambda: ring_net(seed, kind="learned_degree"),
         learned_levels=lambda model: None,
+    )
+
+
+def _trunk_task(cfg: NasConfig, seed: int) -> _Task:
+    r"""The phase task on exact correlators with a :class:`~eqqnn.classical.CorrelatorGCNN`
+    whose lift and group convolution move along :math:`G_{chain} \supset \{e, R\}
+    \supset \{e\}` (:class:`~eqqnn.classical.GcnnTrunkMoves`). The open chain's exact
+    symmetry is the reflection :math:`R: i \mapsto n - 1 - i` alone; the unit-cell
+    translations of :math:`G_{chain}` hold only in the bulk. So the truth is the
+    reflection group in every layer (level 1). No [G]-mixed or learned-degree G-CNN
+    layers exist, so DARTS and the learned degree do not run here."""
+    from eqqnn.classical import CorrelatorGCNN, GcnnTrunkMoves
+    from eqqnn.data import exact_correlators
+    from eqqnn.models import InputKind
+    from eqqnn.studies._common import phase_split
+    from eqqnn.symmetry import generated_subgroup
+
+    n = cfg.trunk_sites
+    tr, grid = phase_split(
+        n, cfg.heisenberg_train, cfg.heisenberg_grid, cache=cfg.cache, dtype=torch.complex128
+    )
+
+    def correlators(data: TensorData) -> TensorData:
+        c = np.stack([exact_correlators(s) for s in data.inputs.numpy()])
+        return TensorData(torch.as_tensor(c), data.labels)
+
+    tr, grid = correlators(tr), correlators(grid)
+    va = TensorData(grid.inputs[0::2], grid.labels[0::2])
+    te = TensorData(grid.inputs[1::2], grid.labels[1::2])
+    kw = {"n_sites": n, "input_kind": InputKind.EXACT_CORRELATORS, "dtype": torch.float64}
+
+    def model(k: int) -> nn.Module:
+        return CorrelatorGCNN(seed=k, lift_channels=4, conv_channels=4, hidden=8, **kw)
+
+    group = model(0).group
+    reflection = np.flatnonzero((group.permutations == np.arange(n)[::-1]).all(axis=1))
+    moves = GcnnTrunkMoves(
+        [np.arange(group.order), generated_subgroup(group, [int(reflection[0])]), [0]]
+    )
+
+    def fixed(level: int) -> nn.Module:
+        net = model(seed)
+        for _ in range(level):
+            for layer in range(2):
+                net = moves.relax(net, layer)
+        return net
+
+    return _Task(
+        name=f"correlator trunk n={n}",
+        truth=(1, 1),
+        splits=(tr, va, te),
+        fixed=fixed,
+        initial=lambda k: model(1000 * seed + k),
+        moves=moves,
+        mixed=None,
+        discretize=lambda m: m,
+        weights=lambda m: torch.zeros(0),
+        epochs=cfg.epochs,
+        learned=None,
+        learned_levels=lambda m: None,
     )
 
 

@@ -17,7 +17,9 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     result = run_nas(NasConfig.tiny(), tmp_path, progress=False)
     assert set(result) == set(RESULT_KEYS)
     records = result["records"]
-    assert len(records) == 4 * 5  # four tasks, five methods, one seed
+    # four tasks with five methods, the correlator trunk with three (no DARTS or learned
+    # degree for G-CNN trunks), one seed
+    assert len(records) == 4 * 5 + 3
     for r in records:
         assert 0 <= r["test_accuracy"] <= 1
         if r["architecture"] is None:  # the classical learned degree names no level
@@ -30,6 +32,10 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     assert chirality["fixed G"]["truth"] == [1, 0] and chirality["free"]["architecture"] == [2, 2]
     # a reflection flips the label, so a D5-invariant network is at chance on the test set
     assert abs(chirality["fixed G"]["test_accuracy"] - 0.5) < 0.2
+    trunk = [r for r in records if r["task"].startswith("correlator trunk")]
+    assert [r["method"] for r in trunk] == ["fixed G", "free", "evolution"]
+    assert all(r["truth"] == [1, 1] for r in trunk)
+    assert trunk[1]["architecture"] == [2, 2]
     degree = [r for r in records if r["task"] == "degree teacher"]
     assert len(degree) == 5 and all(r["truth"] == [2, 0] for r in degree)
     teacher = [r for r in records if r["task"] == "teacher QCNN"]
@@ -53,6 +59,7 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
         ("workers", 0),
         ("degree_teacher", (0.5,)),
         ("degree_teacher", (1.5, 0.0)),
+        ("trunk_sites", 7),
     ],
 )
 def test_bad_nas_config(field: str, value: object) -> None:
