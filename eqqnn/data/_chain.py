@@ -52,6 +52,7 @@ __all__ = [
     "BOUNDARIES",
     "CHAIN_SPEC_FIELDS",
     "DENSE_MAX_QUBITS",
+    "CHAIN_MAX_QUBITS",
     "MAX_QUBITS",
     "SPARSE_MAX_QUBITS",
     "SZ_SECTOR_MAX_QUBITS",
@@ -66,8 +67,11 @@ DENSE_MAX_QUBITS = 14
 SPARSE_MAX_QUBITS = 24
 #: Largest chain accepted by :meth:`HeisenbergChain.sz_sector_matrix`.
 SZ_SECTOR_MAX_QUBITS = 26
-#: Largest chain the model accepts at all (basis indices must fit in int64).
+#: Largest chain whose basis states :func:`sz_sector_basis` can index (int64 bit strings).
 MAX_QUBITS = 62
+#: Largest chain :class:`HeisenbergChain` accepts: its couplings and fields need no basis,
+#: and matrix-product states reach far beyond 62 sites (the MPS solver's own limit).
+CHAIN_MAX_QUBITS = 1024
 #: Accepted values of ``boundary``.
 BOUNDARIES = ("open", "periodic")
 
@@ -316,7 +320,7 @@ class HeisenbergChain:
     local_fields: tuple[float, ...] = dataclass_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        n = check_int("n_qubits", self.n_qubits, minimum=2, maximum=MAX_QUBITS)
+        n = check_int("n_qubits", self.n_qubits, minimum=2, maximum=CHAIN_MAX_QUBITS)
         ratio = check_real("ratio", self.ratio, minimum=0.0)
         spec = ChainSpec(**{name: getattr(self, name) for name in CHAIN_SPEC_FIELDS})
         if spec.boundary == "periodic" and n < 3:

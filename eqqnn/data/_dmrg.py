@@ -112,13 +112,13 @@ from typing import Any
 import numpy as np
 
 from eqqnn._validation import check_even_int, check_real
-from eqqnn.data._chain import HeisenbergChain
+from eqqnn.data._chain import CHAIN_MAX_QUBITS, HeisenbergChain
 from eqqnn.data._mps import DMRGSettings, MPSGroundState
 
 __all__ = ["MPS_MAX_QUBITS", "mps_ground_state"]
 
 #: Largest chain :func:`mps_ground_state` accepts.
-MPS_MAX_QUBITS = 1024
+MPS_MAX_QUBITS = CHAIN_MAX_QUBITS
 
 _LOG = logging.getLogger(__name__)
 # Largest <S_tot^2> - |M|(|M|+1) accepted from a run without the penalty: a singlet with

@@ -104,6 +104,15 @@ class TestGroundState:
         assert gs.n_qubits == 8 and gs.ratio == 0.5 and len(gs.tensors) == 8
 
 
+def test_beyond_basis_indexing_decoupled_dimers() -> None:
+    """n = 64 (above the 62 sites whose basis strings fit in int64): at r = 0 the chain is
+    32 decoupled dimers, so the energy is 16 times that of n = 4 at r = 0 (exact)."""
+    gs = mps_ground_state(64, 0.0, max_bond=8)
+    assert gs.n_qubits == 64 and gs.converged
+    np.testing.assert_allclose(gs.energy, 16 * exact(4, 0.0).energy, rtol=ENERGY_RTOL)
+    assert abs(gs.spin_squared) < 1e-8
+
+
 class TestInputs:
     @pytest.mark.parametrize(
         ("args", "kwargs", "match"),

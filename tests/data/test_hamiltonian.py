@@ -139,6 +139,16 @@ class TestInputs:
         with pytest.raises(ProblemTooLargeError, match=r"n_qubits <= 26"):
             BondAlternatingHeisenberg(28, 1.0).sz_sector_matrix(0)
 
+    def test_chains_beyond_int64_basis_strings(self) -> None:
+        """The couplings need no basis: a 64-site chain (MPS data) is a valid model, while
+        basis indexing stops at 62 sites."""
+        chain = HeisenbergChain(64, 1.5)
+        assert len(chain.bonds) == 63 and chain.bonds[1][2] == 1.5
+        with pytest.raises(InvalidParameterError, match="n_qubits must be <= 62"):
+            eqqnn.data.sz_sector_basis(64, 0)
+        with pytest.raises(InvalidParameterError, match="n_qubits must be <= 1024"):
+            HeisenbergChain(1026, 1.0)
+
     def test_frozen(self) -> None:
         model = BondAlternatingHeisenberg(4, 1.0)
         with pytest.raises(dataclasses.FrozenInstanceError):
