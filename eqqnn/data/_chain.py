@@ -50,9 +50,9 @@ from eqqnn.errors import InvalidParameterError, ProblemTooLargeError
 
 __all__ = [
     "BOUNDARIES",
+    "CHAIN_MAX_QUBITS",
     "CHAIN_SPEC_FIELDS",
     "DENSE_MAX_QUBITS",
-    "CHAIN_MAX_QUBITS",
     "MAX_QUBITS",
     "SPARSE_MAX_QUBITS",
     "SZ_SECTOR_MAX_QUBITS",
