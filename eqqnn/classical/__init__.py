@@ -27,6 +27,12 @@ from eqqnn.classical._chain import (
     shadow_representation,
 )
 from eqqnn.classical._gcnn import GroupConv, GroupPool, LiftingConv
+from eqqnn.classical._gcnn_mixture import (
+    GroupMixtureGcnnLayer,
+    discretize_gcnn_trunk,
+    gcnn_trunk_mixture_weights,
+    mix_gcnn_trunk,
+)
 from eqqnn.classical._linear import (
     EquivariantBasis,
     EquivariantLinear,
@@ -85,6 +91,7 @@ __all__ = [
     "EquivariantLinear",
     "GcnnTrunkMoves",
     "GroupConv",
+    "GroupMixtureGcnnLayer",
     "GroupMixtureLinear",
     "GroupPool",
     "GroupTable",
@@ -113,10 +120,13 @@ __all__ = [
     "chain_octahedral_group",
     "clear_basis_cache",
     "correlator_representation",
+    "discretize_gcnn_trunk",
     "discretize_mixture_stack",
+    "gcnn_trunk_mixture_weights",
     "generated_subgroup",
     "group_table",
     "mean_pair_invariants",
+    "mix_gcnn_trunk",
     "mixture_stack_weights",
     "pair_invariants",
     "real_basis_change",

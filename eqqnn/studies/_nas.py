@@ -18,7 +18,7 @@ trunk on the open chain's correlators, and the phase task with a symmetry-breaki
   with a :class:`~eqqnn.classical.CorrelatorGCNN` whose lift and convolution move along
   :math:`G_{chain} \supset \{e, R\} \supset \{e\}`: the open chain keeps only the
   reflection :math:`R` exactly (truth ``(1, 1)``), its unit-cell translations hold in
-  the bulk only; fixed, free and evolution (no [G]-mixed G-CNN layers exist for DARTS);
+  the bulk only; fixed, free, evolution and DARTS (no learned-degree G-CNN layers);
 * **Heisenberg with a symmetry-breaking knob** (quantum): the phase task of the
   bond-alternating chain with, by default, a staggered field :math:`h_s = 0.5` or XXZ
   anisotropy :math:`\Delta = 0.5`; each breaks SU(2) to U(1) and changes the ground

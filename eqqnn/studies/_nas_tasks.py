@@ -188,9 +188,16 @@ def _trunk_task(cfg: NasConfig, seed: int) -> _Task:
     \supset \{e\}` (:class:`~eqqnn.classical.GcnnTrunkMoves`). The open chain's exact
     symmetry is the reflection :math:`R: i \mapsto n - 1 - i` alone; the unit-cell
     translations of :math:`G_{chain}` hold only in the bulk. So the truth is the
-    reflection group in every layer (level 1). No [G]-mixed or learned-degree G-CNN
-    layers exist, so DARTS and the learned degree do not run here."""
-    from eqqnn.classical import CorrelatorGCNN, GcnnTrunkMoves
+    reflection group in every layer (level 1). DARTS mixes the trunk's layers over the
+    chain (:func:`~eqqnn.classical.mix_gcnn_trunk`); no learned-degree G-CNN layers
+    exist, so the learned degree does not run here."""
+    from eqqnn.classical import (
+        CorrelatorGCNN,
+        GcnnTrunkMoves,
+        discretize_gcnn_trunk,
+        gcnn_trunk_mixture_weights,
+        mix_gcnn_trunk,
+    )
     from eqqnn.data import exact_correlators
     from eqqnn.models import InputKind
     from eqqnn.studies._common import phase_split
@@ -215,9 +222,8 @@ def _trunk_task(cfg: NasConfig, seed: int) -> _Task:
 
     group = model(0).group
     reflection = np.flatnonzero((group.permutations == np.arange(n)[::-1]).all(axis=1))
-    moves = GcnnTrunkMoves(
-        [np.arange(group.order), generated_subgroup(group, [int(reflection[0])]), [0]]
-    )
+    chain = [np.arange(group.order), generated_subgroup(group, [int(reflection[0])]), [0]]
+    moves = GcnnTrunkMoves(chain)
 
     def fixed(level: int) -> nn.Module:
         net = model(seed)
@@ -233,9 +239,9 @@ def _trunk_task(cfg: NasConfig, seed: int) -> _Task:
         fixed=fixed,
         initial=lambda k: model(1000 * seed + k),
         moves=moves,
-        mixed=None,
-        discretize=lambda m: m,
-        weights=lambda m: torch.zeros(0),
+        mixed=lambda: mix_gcnn_trunk(model(seed), chain),
+        discretize=discretize_gcnn_trunk,
+        weights=gcnn_trunk_mixture_weights,
         epochs=cfg.epochs,
         learned=None,
         learned_levels=lambda m: None,

@@ -223,3 +223,34 @@ def test_subgroup_layers_are_rebuilt_on_the_same_device_and_dtype() -> None:
     layer = relax_gcnn_layer(_lift(PermutationRepresentation(D6)), ROTATIONS)
     assert isinstance(layer, SubgroupLift)
     assert layer.kernel.dtype == torch.float64 and "gather" in dict(layer.named_buffers())
+
+
+def test_mixed_trunk_starts_as_the_gcnn_and_discretizes_to_branches() -> None:
+    from eqqnn.classical import (
+        GroupMixtureGcnnLayer,
+        discretize_gcnn_trunk,
+        gcnn_trunk_mixture_weights,
+        mix_gcnn_trunk,
+    )
+
+    model = CorrelatorGCNN(n_sites=6, conv_layers=1, seed=2, dtype=torch.float64)
+    group = model.group
+    chain = [np.arange(group_table(group).order), generated_subgroup(group, [1]), [0]]
+    x = torch.as_tensor(np.random.default_rng(5).normal(size=(4, 6, 6)))
+    mixed = mix_gcnn_trunk(model, chain)
+    assert isinstance(mixed.lift, GroupMixtureGcnnLayer)
+    with torch.no_grad():
+        torch.testing.assert_close(mixed(x), model(x), atol=1e-12, rtol=0)
+        weights = gcnn_trunk_mixture_weights(mixed)
+        assert weights.shape == (2, 3)
+        torch.testing.assert_close(weights, torch.full((2, 3), 1 / 3, dtype=torch.float64))
+        mixed.lift.logits.copy_(torch.tensor([0.0, 0.0, 2.0]))
+        mixed.convs[0].logits.copy_(torch.tensor([0.0, 3.0, 0.0]))
+    chosen = discretize_gcnn_trunk(mixed)
+    assert GcnnTrunkMoves(chain).architecture(chosen) == (2, 1)
+    # every branch gets a gradient at the start (the zero branches included)
+    mixed.zero_grad()
+    mixed(x).sum().backward()
+    assert all(b.kernel.grad.abs().sum() > 0 for b in mixed.convs[0].branches)
+    with pytest.raises(InvalidParameterError, match="two groups"):
+        GroupMixtureGcnnLayer(model.lift, chain[:1])

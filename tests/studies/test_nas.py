@@ -17,9 +17,9 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     result = run_nas(NasConfig.tiny(), tmp_path, progress=False)
     assert set(result) == set(RESULT_KEYS)
     records = result["records"]
-    # four tasks with five methods, the correlator trunk with three (no DARTS or learned
-    # degree for G-CNN trunks), one seed
-    assert len(records) == 4 * 5 + 3
+    # four tasks with five methods, the correlator trunk with four (no learned degree for
+    # G-CNN trunks), one seed
+    assert len(records) == 4 * 5 + 4
     for r in records:
         assert 0 <= r["test_accuracy"] <= 1
         if r["architecture"] is None:  # the classical learned degree names no level
@@ -33,7 +33,7 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
     # a reflection flips the label, so a D5-invariant network is at chance on the test set
     assert abs(chirality["fixed G"]["test_accuracy"] - 0.5) < 0.2
     trunk = [r for r in records if r["task"].startswith("correlator trunk")]
-    assert [r["method"] for r in trunk] == ["fixed G", "free", "evolution"]
+    assert [r["method"] for r in trunk] == ["fixed G", "free", "evolution", "DARTS"]
     assert all(r["truth"] == [1, 1] for r in trunk)
     assert trunk[1]["architecture"] == [2, 2]
     degree = [r for r in records if r["task"] == "degree teacher"]
