@@ -64,6 +64,12 @@ class GroupMixtureGcnnLayer(nn.Module):
             raise InvalidParameterError(
                 f"a [G]-mixed layer needs at least two groups on its chain, got {len(chain)}"
             )
+        own = layer.subgroup if isinstance(layer, SubgroupConv | SubgroupLift) else None
+        if own is not None and not np.array_equal(np.unique(chain[0]), own):
+            raise InvalidParameterError(
+                f"the chain must start at the layer's own group {own.tolist()}, got "
+                f"{np.unique(chain[0]).tolist()}"
+            )
         first = relax_gcnn_layer(layer, chain[0])
         with torch.no_grad():  # the uniform mixture weighs it 1/K: start it K times larger
             for p in first.parameters():
@@ -76,7 +82,10 @@ class GroupMixtureGcnnLayer(nn.Module):
                     p.zero_()
             branches.append(branch)
         self.branches = nn.ModuleList(branches)
-        self.logits = nn.Parameter(torch.zeros(len(branches), dtype=first.kernel.dtype))
+        kernel = first.kernel
+        self.logits = nn.Parameter(
+            torch.zeros(len(branches), dtype=kernel.dtype, device=kernel.device)
+        )
 
     def mixture_weights(self) -> torch.Tensor:
         r""":math:`\mathrm{softmax}(\beta)`, one weight per branch (largest group first)."""
@@ -124,11 +133,16 @@ def gcnn_trunk_mixture_weights(model: nn.Module) -> torch.Tensor:
 
 
 def discretize_gcnn_trunk(model: nn.Module) -> nn.Module:
-    """A copy of a mixed trunk with each layer replaced by its strongest branch (to be
-    retrained: one branch alone does not compute the mixture)."""
+    r"""A copy of a mixed trunk with each layer replaced by its strongest branch
+    :math:`k`, scaled by its mixture weight (:math:`w_k L_{H_k}`, the branch's share of
+    the mixture; to be retrained: one branch alone does not compute the mixture)."""
     out = copy.deepcopy(model)
     weights = gcnn_trunk_mixture_weights(model).detach()
     for name, w in zip(_trunk_layers(model), weights, strict=True):
-        layer = out.get_submodule(name)
-        _set(out, name, layer.branches[int(np.argmax(w.cpu().numpy()))])
+        k = int(np.argmax(w.cpu().numpy()))
+        branch = out.get_submodule(name).branches[k]
+        with torch.no_grad():
+            for p in branch.parameters():
+                p.mul_(w[k])
+        _set(out, name, branch)
     return out

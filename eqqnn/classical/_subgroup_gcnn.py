@@ -121,7 +121,10 @@ class SubgroupConv(_CosetLayer):
     in_channels, out_channels, bias
         As :class:`~eqqnn.classical.GroupConv`.
     seed, gain, dtype, device
-        Kernel entries :math:`\mathcal N(0, \mathrm{gain}^2 / (c_{in} |G|))`.
+        The initial kernel is that of a freshly drawn :class:`~eqqnn.classical.GroupConv`
+        (entries :math:`\mathcal N(0, \mathrm{gain}^2 / (c_{in} |G|))`) read at the
+        coset representatives: a new layer starts exactly :math:`G`-equivariant, as a
+        relaxed one does.
     """
 
     def __init__(
@@ -214,7 +217,8 @@ class SubgroupLift(_CosetLayer):
     subgroup
         :math:`H`, flat element indices.
     in_channels, out_channels, bias, seed, gain, dtype, device
-        As :class:`~eqqnn.classical.LiftingConv`.
+        As :class:`~eqqnn.classical.LiftingConv`; the initial weights are a fresh lifting
+        convolution's (exactly :math:`G`-equivariant, as after a relaxation).
     """
 
     def __init__(
@@ -454,6 +458,13 @@ class GcnnTrunkMoves:
         if not chain:
             raise InvalidParameterError("the subgroup chain needs at least one group")
         self.chain = [np.unique(np.asarray(h, dtype=np.int64)) for h in chain]
+        for k in range(1, len(self.chain)):
+            if not np.isin(self.chain[k], self.chain[k - 1]).all():
+                raise InvalidParameterError(
+                    f"the chain must be nested, largest first: group {k} "
+                    f"{self.chain[k].tolist()} is not inside group {k - 1} "
+                    f"{self.chain[k - 1].tolist()}"
+                )
 
     def _layers(self, model: nn.Module) -> list[nn.Module]:
         if not isinstance(getattr(model, "convs", None), nn.ModuleList) or not hasattr(

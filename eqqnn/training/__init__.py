@@ -30,7 +30,7 @@ from eqqnn.training._loop import (
     resolve_device,
     train,
 )
-from eqqnn.training._parallel import run_parallel
+from eqqnn.training._parallel import ray_session, run_parallel
 
 __all__ = [
     "MODEL_KINDS",
@@ -56,6 +56,7 @@ __all__ = [
     "load_checkpoint",
     "mse_loss",
     "predict_probabilities",
+    "ray_session",
     "resolve_device",
     "run_parallel",
     "save_checkpoint",

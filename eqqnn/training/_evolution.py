@@ -38,7 +38,7 @@ from torch import nn
 
 from eqqnn._validation import check_int, check_real
 from eqqnn.training._loop import TensorData, TrainConfig, evaluate, train
-from eqqnn.training._parallel import run_parallel
+from eqqnn.training._parallel import ray_session, run_parallel
 
 __all__ = ["ArchitectureMoves", "Candidate", "EvolutionConfig", "SearchResult", "evolve"]
 
@@ -86,7 +86,8 @@ class EvolutionConfig:
     ``eqqnn compare``."""
     ray_address: str | None = None
     """Train each round's candidates on this Ray cluster (``"local"``: start one here)
-    instead of local processes; the rounds are the same as with ``workers``."""
+    instead of local processes, connecting once for the whole search; ``workers`` still
+    sets the size of a round (so the search is the same as with local workers)."""
 
     def __post_init__(self) -> None:
         check_int("population", self.population, minimum=1)
@@ -196,6 +197,17 @@ def evolve(
         :class:`EvolutionConfig`.
     """
     cfg = config or EvolutionConfig()
+    with ray_session(cfg.ray_address):
+        return _evolve(initial, moves, train_data, validation, cfg)
+
+
+def _evolve(
+    initial: Callable[[int], nn.Module],
+    moves: ArchitectureMoves,
+    train_data: TensorData,
+    validation: TensorData,
+    cfg: EvolutionConfig,
+) -> SearchResult:
     rng = np.random.default_rng(cfg.seed)
     start = time.perf_counter()
     result = SearchResult()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eqqnn.errors import BackendError, InvalidParameterError
 
-__all__ = ["run_parallel"]
+__all__ = ["ray_session", "run_parallel"]
 
 
 def run_parallel(
@@ -90,9 +91,15 @@ def _on_pool(
             fill()
 
 
-def _on_ray(
-    fn: Callable[..., Any], calls: Iterable[tuple[Any, ...]], address: str, window: int | None
-) -> Iterator[tuple[int, Any]]:
+@contextmanager
+def ray_session(address: str | None) -> Iterator[Any]:
+    """Connect to a Ray cluster (``"local"`` starts one here) for the ``with`` block and
+    leave it afterwards, unless a connection already existed; yields the ``ray`` module
+    (``None`` when ``address`` is None). Wrap several :func:`run_parallel` calls in one
+    session to connect once (the evolutionary search does)."""
+    if address is None:
+        yield None
+        return
     try:
         import ray
     except ImportError as err:
@@ -113,6 +120,16 @@ def _on_ray(
                 "`ray start --head`, pass its address, or use 'local'"
             ) from None
     try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _on_ray(
+    fn: Callable[..., Any], calls: Iterable[tuple[Any, ...]], address: str, window: int | None
+) -> Iterator[tuple[int, Any]]:
+    with ray_session(address) as ray:
         remote = ray.remote(fn)
         pending = enumerate(calls)
         running: dict[Any, int] = {}
@@ -129,6 +146,3 @@ def _on_ray(
             ready, _ = ray.wait(list(running), num_returns=1)
             yield running.pop(ready[0]), ray.get(ready[0])
             fill()
-    finally:
-        if started:
-            ray.shutdown()

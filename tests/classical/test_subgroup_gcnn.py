@@ -254,3 +254,34 @@ def test_mixed_trunk_starts_as_the_gcnn_and_discretizes_to_branches() -> None:
     assert all(b.kernel.grad.abs().sum() > 0 for b in mixed.convs[0].branches)
     with pytest.raises(InvalidParameterError, match="two groups"):
         GroupMixtureGcnnLayer(model.lift, chain[:1])
+
+
+def test_chains_are_checked() -> None:
+    from eqqnn.classical import GroupMixtureGcnnLayer
+
+    with pytest.raises(InvalidParameterError, match="nested"):
+        GcnnTrunkMoves([np.arange(12), generated_subgroup(D6, [7]), ROTATIONS])
+    relaxed = relax_gcnn_layer(_conv(D6), ROTATIONS)
+    with pytest.raises(InvalidParameterError, match="own group"):
+        GroupMixtureGcnnLayer(relaxed, [TRIVIAL, TRIVIAL])
+
+
+def test_discretized_branch_is_its_share_of_the_mixture() -> None:
+    from eqqnn.classical import GroupMixtureGcnnLayer, discretize_gcnn_trunk
+
+    model = CorrelatorGCNN(n_sites=6, conv_layers=1, seed=3, dtype=torch.float64)
+    chain = [np.arange(group_table(model.group).order), [0]]
+    mixed = model
+    for name in ("lift", "convs.0"):
+        layer = GroupMixtureGcnnLayer(mixed.get_submodule(name), chain)
+        with torch.no_grad():
+            layer.logits.copy_(torch.tensor([1.0, 0.0]))
+        if name == "lift":
+            mixed.lift = layer
+        else:
+            mixed.convs[0] = layer
+    x = torch.as_tensor(np.random.default_rng(6).normal(size=(3, 1, 36)))
+    with torch.no_grad():
+        share = mixed.lift.mixture_weights()[0] * mixed.lift.branches[0](x)
+        kept = discretize_gcnn_trunk(mixed).lift(x)
+    torch.testing.assert_close(kept, share, atol=1e-12, rtol=0)
