@@ -285,3 +285,33 @@ def test_discretized_branch_is_its_share_of_the_mixture() -> None:
         share = mixed.lift.mixture_weights()[0] * mixed.lift.branches[0](x)
         kept = discretize_gcnn_trunk(mixed).lift(x)
     torch.testing.assert_close(kept, share, atol=1e-12, rtol=0)
+
+
+def test_relaxed_conv_passes_assert_equivariant_for_h_only() -> None:
+    """H and G as permutation groups of the 12 points of D6 (the left-regular action):
+    the trained relaxed convolution passes the project's checker for H and fails it for G."""
+    from eqqnn.errors import NotEquivariantError
+    from eqqnn.symmetry import FiniteGroup
+    from eqqnn.testing import assert_equivariant
+
+    table = group_table(D6)
+    relaxed = _perturbed(relax_gcnn_layer(_conv(D6), ROTATIONS))
+    x = torch.as_tensor(np.random.default_rng(2).normal(size=(4, 24)))
+
+    def f(v: torch.Tensor) -> torch.Tensor:
+        return relaxed(v.reshape(-1, 2, 12)).reshape(v.shape[0], -1)
+
+    def on_points(elements: np.ndarray, name: str) -> FiniteGroup:
+        return FiniteGroup.from_generators(name, [table.cayley[g] for g in elements if g])
+
+    for group, equivariant in (
+        (on_points(ROTATIONS, "C6"), True),
+        (on_points(np.arange(12), "D6"), False),
+    ):
+        rep = PermutationRepresentation(group)
+        with torch.no_grad():
+            if equivariant:
+                assert assert_equivariant(f, _copies(rep, 2), _copies(rep, 3), x) < 1e-12
+            else:
+                with pytest.raises(NotEquivariantError):
+                    assert_equivariant(f, _copies(rep, 2), _copies(rep, 3), x)
