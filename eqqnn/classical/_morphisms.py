@@ -50,7 +50,7 @@ __all__ = [
 
 def _subgroup_of(table: GroupTable, subgroup: Sequence[int] | None) -> np.ndarray:
     """Validated sorted flat indices of a subgroup (``None``: the whole group)."""
-    return _check_subgroup(table, np.arange(table.order) if subgroup is None else subgroup, 0)
+    return _check_subgroup(table, np.arange(table.order) if subgroup is None else subgroup, None)
 
 
 def _uniform_measure(

@@ -325,21 +325,24 @@ class LearnedDegreeLinear(_PairTwirl):
         )
 
 
-def _check_subgroup(table: GroupTable, elements: object, index: int) -> np.ndarray:
+def _check_subgroup(table: GroupTable, elements: object, index: int | None) -> np.ndarray:
+    """Sorted flat indices of a subgroup, checked; ``index`` names it in errors
+    (``subgroups[index]``, or ``subgroup`` when None)."""
+    name = "subgroup" if index is None else f"subgroups[{index}]"
     try:
         h = np.unique(np.asarray(elements, dtype=np.int64).reshape(-1))
     except (TypeError, ValueError) as err:
         raise GroupElementError(
-            f"subgroups[{index}] must be a sequence of flat element indices, got {elements!r}"
+            f"{name} must be a sequence of flat element indices, got {elements!r}"
         ) from err
     if h.size == 0 or h.min() < 0 or h.max() >= table.order:
         raise GroupElementError(
-            f"subgroups[{index}] must hold flat indices in [0, {table.order}), got {h.tolist()}"
+            f"{name} must hold flat indices in [0, {table.order}), got {h.tolist()}"
         )
     products = np.unique(table.cayley[np.ix_(h, h)])
     if h[0] != 0 or not np.isin(products, h).all():
         raise InvalidParameterError(
-            f"subgroups[{index}] = {h.tolist()} is not a subgroup of {table.group!r} (it must "
+            f"{name} = {h.tolist()} is not a subgroup of {table.group!r} (it must "
             "contain the identity 0 and be closed under products; build it with "
             "generated_subgroup)"
         )

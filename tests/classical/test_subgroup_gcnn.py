@@ -20,7 +20,7 @@ from eqqnn.classical import (
     relax_gcnn_layer,
     restrict_gcnn_layer,
 )
-from eqqnn.errors import InvalidParameterError
+from eqqnn.errors import GroupElementError, InvalidParameterError
 from eqqnn.symmetry import (
     MatrixRepresentation,
     PermutationRepresentation,
@@ -315,3 +315,16 @@ def test_relaxed_conv_passes_assert_equivariant_for_h_only() -> None:
             else:
                 with pytest.raises(NotEquivariantError):
                     assert_equivariant(f, _copies(rep, 2), _copies(rep, 3), x)
+
+
+@pytest.mark.parametrize(
+    ("subgroup", "match"),
+    [
+        ([0, 1], "subgroup = \\[0, 1\\] is not a subgroup"),
+        ([0, 99], "subgroup must hold"),
+        ("x", "subgroup must be"),
+    ],
+)
+def test_bad_subgroups_are_named(subgroup: object, match: str) -> None:
+    with pytest.raises((InvalidParameterError, GroupElementError), match=match):
+        SubgroupConv(D6, subgroup)  # type: ignore[arg-type]
