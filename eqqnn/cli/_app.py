@@ -7,6 +7,7 @@ the library itself takes classes and callables.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tomllib
 from pathlib import Path
@@ -362,6 +363,12 @@ def study(
     threads: int = typer.Option(
         1, min=0, help="Torch threads (0: torch default; small circuits run fastest on 1)."
     ),
+    workers: int = typer.Option(
+        1, min=1, help="nas only: processes that train the search's candidates."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="nas only: train the candidates on this Ray cluster."
+    ),
 ) -> None:
     """Approximate-equivariance studies: write OUT/<study>.json and .png, print the tables."""
     import torch
@@ -377,11 +384,18 @@ def study(
     }
     if name != "all" and name not in runners:
         raise typer.BadParameter(f"unknown study {name!r}; choose one of {[*runners, 'all']}")
+    if (workers != 1 or ray_address is not None) and name != "nas":
+        raise typer.BadParameter(
+            f"--workers and --ray-address apply to the nas study only, not to {name!r}"
+        )
     if threads:
         torch.set_num_threads(threads)
     for key in runners if name == "all" else (name,):
         run, config_cls = runners[key]
-        result = run(config_cls.quick() if quick else config_cls(), out)
+        config = config_cls.quick() if quick else config_cls()
+        if key == "nas":
+            config = dataclasses.replace(config, workers=workers, ray_address=ray_address)
+        result = run(config, out)
         typer.echo(studies.format_result(result))
         typer.echo(f"wrote {result['outputs']['json']}, {result['outputs']['png']}")
 

@@ -163,6 +163,13 @@ def test_study_command_help_and_bad_name() -> None:
         check=False,
     )
     assert proc.returncode == 2 and "unknown study" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "eqqnn.cli", "study", "tradeoff", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "nas study only" in proc.stderr
 
 
 def test_single_precision_and_device_flags(tmp_path: Path) -> None:
