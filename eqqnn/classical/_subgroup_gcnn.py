@@ -92,6 +92,18 @@ class _CosetLayer(nn.Module):
         """:math:`|H|`."""
         return len(self.subgroup)
 
+    def bias_function(self) -> torch.Tensor | None:
+        """``(c_out, |G|)``: the bias :math:`\\beta_o[c(g)]`, constant on cosets."""
+        return None if self.bias is None else self.bias[:, self.coset_of]
+
+    def _apply(self, x: torch.Tensor) -> torch.Tensor:
+        """``W x + b`` for checked ``(..., in_channels, d_in)`` inputs."""
+        lead = x.shape[:-2]
+        y = (x.reshape(*lead, -1) @ self.full_weight().T).reshape(
+            *lead, self.out_channels, self.table.order
+        )
+        return y if self.bias is None else y + self.bias_function()
+
     def _check_size(self, entries: int, what: str) -> None:
         if entries > MAX_ORBIT_KERNEL_SIZE:
             raise ProblemTooLargeError(
@@ -180,18 +192,10 @@ class SubgroupConv(_CosetLayer):
         w = self.full_kernel().permute(0, 2, 1, 3)
         return w.reshape(self.out_channels * order, self.in_channels * order)
 
-    def bias_function(self) -> torch.Tensor | None:
-        """``(c_out, |G|)``: the bias :math:`\\beta_o[c(g)]`, constant on cosets."""
-        return None if self.bias is None else self.bias[:, self.coset_of]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(..., in_channels, |G|)`` to ``(..., out_channels, |G|)``."""
         _check_input(x, self.in_channels, self.table.order, "SubgroupConv", "group elements")
-        lead = x.shape[:-2]
-        y = (x.reshape(*lead, -1) @ self.full_weight().T).reshape(
-            *lead, self.out_channels, self.table.order
-        )
-        return y if self.bias is None else y + self.bias_function()
+        return self._apply(x)
 
     def extra_repr(self) -> str:
         return (
@@ -279,18 +283,10 @@ class SubgroupLift(_CosetLayer):
             w = torch.gather(v, 3, idx.expand(*v.shape[:2], *idx.shape)).permute(0, 2, 1, 3)
         return w.reshape(self.out_channels * self.table.order, self.in_channels * self.rep_in.dim)
 
-    def bias_function(self) -> torch.Tensor | None:
-        """``(c_out, |G|)``: the bias :math:`\\beta_o[c(g)]`, constant on cosets."""
-        return None if self.bias is None else self.bias[:, self.coset_of]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Lift ``(..., in_channels, d)`` to ``(..., out_channels, |G|)``."""
         _check_input(x, self.in_channels, self.rep_in.dim, "SubgroupLift", "representation dim")
-        lead = x.shape[:-2]
-        y = (x.reshape(*lead, -1) @ self.full_weight().T).reshape(
-            *lead, self.out_channels, self.table.order
-        )
-        return y if self.bias is None else y + self.bias_function()
+        return self._apply(x)
 
     def extra_repr(self) -> str:
         return (
