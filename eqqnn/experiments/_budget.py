@@ -3,10 +3,13 @@ r"""Up-front estimates of a sweep's time and memory, per chain length.
 A coarse cost model, calibrated on the project's 2-core machine (``benchmarks/RESULTS.md``),
 printed before a sweep starts so a user can stop a run that would not fit:
 
-* spin-sector EQCNN: one forward+backward costs about :math:`c_s\,d_0` seconds per state
-  (:math:`d_0` the singlet-sector dimension; :math:`c_s \approx 3\cdot10^{-7}`), an
-  evaluation a third of it; memory: the split's states, a few work buffers per state and
-  the cached sector operators (about :math:`1.9\,\mathrm{kB}\cdot d_0`, 4.8 GiB at n = 28);
+* spin-sector EQCNN: one forward+backward of ``B`` states costs about
+  :math:`d_0\,(c_0 + c_s B)` seconds (:math:`d_0` the singlet-sector dimension;
+  :math:`c_0 \approx 1.6\cdot10^{-6}`, :math:`c_s \approx 1.5\cdot10^{-7}`: the
+  matrix-free passes are bound by their gathers, so a step at n = 28 takes 5.1 s idle for
+  2 states and 10.9 s for 16), an evaluation a third of it; memory: the split's states,
+  a few work buffers per state and the cached sector operators (about
+  :math:`1.9\,\mathrm{kB}\cdot d_0`, 4.8 GiB at n = 28);
 * dense statevector (EQCNN-dense, QCNN): :math:`g\,(t_0 + c_d\,B\,2^n)` per epoch for
   ``g`` gates and ``B`` states (:math:`t_0` = 0.3 ms of per-gate overhead: the QCNN's
   150 epochs take 9 s at n = 8 and 34 s at n = 12); memory :math:`16\cdot 2^n` bytes per
@@ -41,7 +44,8 @@ CompareConfig = Any
 
 __all__ = ["SweepEstimate", "estimate_sweep", "guard_job_memory", "job_memory", "singlet_dimension"]
 
-_SECTOR_STATE_SECONDS = 3.0e-7
+_SECTOR_STATE_SECONDS = 1.5e-7
+_SECTOR_STEP_SECONDS = 1.6e-6
 _SECTOR_OPERATOR_BYTES = 1.9e3
 _DENSE_GATE_OVERHEAD = 3.2e-4
 _DENSE_GATE_SECONDS = 3.7e-8
@@ -94,7 +98,9 @@ def _job_cost(
     if kind is InputKind.SECTOR_STATE:
         d0 = singlet_dimension(n)
         per_state = _SECTOR_STATE_SECONDS * d0
-        seconds = epochs * (size * per_state + 0.003) + test_points * per_state / 3
+        per_step = _SECTOR_STEP_SECONDS * d0
+        seconds = epochs * (per_step + size * per_state + 0.003)
+        seconds += (per_step + test_points * per_state) / 3
         state_bytes = (8 if precision == "single" else 16) * d0
         memory = (test_points + 8 * size) * state_bytes + _SECTOR_OPERATOR_BYTES * d0
         return seconds, memory
