@@ -120,16 +120,18 @@ class _Task:
     the chain."""
 
 
-def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
+def _ring_task(
+    name: str, truth: tuple[int, ...], splits: tuple[TensorData, ...], cfg: NasConfig, seed: int
+) -> _Task:
+    r"""A task on the 5-site ring whose models are :func:`ring_net` stacks over
+    :math:`D_5 \supset C_5 \supset \{e\}`; the learned degree's degrees are per
+    :math:`D_5` irrep type, not a :math:`C_5` / :math:`\{e\}` level, so none is reported."""
     from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
 
-    rng = np.random.default_rng(seed)
-    sizes = (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
-    splits = tuple(chirality_data(m, rng) for m in sizes)
     _, _, _, rotations = _ring(5)
     return _Task(
-        name="chirality",
-        truth=(1, 0),
+        name=name,
+        truth=truth,
         splits=splits,  # type: ignore[arg-type]
         fixed=lambda level: ring_net(seed, level=level),
         initial=lambda k: ring_net(1000 * seed + k),
@@ -139,8 +141,15 @@ def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
         weights=mixture_stack_weights,
         epochs=cfg.epochs,
         learned=lambda: ring_net(seed, kind="learned_degree"),
-        learned_levels=lambda model: None,  # degrees per D5 irrep type, not a C5 / {e} level
+        learned_levels=lambda model: None,
     )
+
+
+def _chirality_task(cfg: NasConfig, seed: int) -> _Task:
+    rng = np.random.default_rng(seed)
+    sizes = (cfg.ring_train, cfg.ring_validation, cfg.ring_test)
+    splits = tuple(chirality_data(m, rng) for m in sizes)
+    return _ring_task("chirality", (1, 0), splits, cfg, seed)
 
 
 def _degree_teacher_task(cfg: NasConfig, seed: int) -> _Task:
@@ -149,7 +158,6 @@ def _degree_teacher_task(cfg: NasConfig, seed: int) -> _Task:
     free layer (level 2 of :math:`D_5 \supset C_5 \supset \{e\}`), degree 0 a
     :math:`D_5`-equivariant one (level 0). Labels: the teacher's output above its median
     on the training inputs."""
-    from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
     from eqqnn.studies._degree_classical import degree_net
 
     teacher = degree_net("learned_degree", 5, 2, 4, seed=10_000 + seed, degrees=cfg.degree_teacher)
@@ -164,22 +172,8 @@ def _degree_teacher_task(cfg: NasConfig, seed: int) -> _Task:
     splits = tuple(
         TensorData(x, (p > threshold).double()) for x, p in zip(inputs, scores, strict=True)
     )
-    _, _, _, rotations = _ring(5)
     truth = tuple(2 if f == 1.0 else 0 if f == 0.0 else 1 for f in cfg.degree_teacher)
-    return _Task(
-        name="degree teacher",
-        truth=truth,
-        splits=splits,  # type: ignore[arg-type]
-        fixed=lambda level: ring_net(seed, level=level),
-        initial=lambda k: ring_net(1000 * seed + k),
-        moves=LinearStackMoves([rotations, [0]]),
-        mixed=lambda: ring_net(seed, kind="mixed"),
-        discretize=discretize_mixture_stack,
-        weights=mixture_stack_weights,
-        epochs=cfg.epochs,
-        learned=lambda: ring_net(seed, kind="learned_degree"),
-        learned_levels=lambda model: None,
-    )
+    return _ring_task("degree teacher", truth, splits, cfg, seed)
 
 
 def _trunk_task(cfg: NasConfig, seed: int) -> _Task:
