@@ -47,42 +47,67 @@ def _ring(n_sites: int) -> tuple[Any, Any, Any, np.ndarray]:
     return group, PermutationRepresentation(group), TrivialRepresentation(group), rotations
 
 
-def ring_net(
-    seed: int, *, kind: str = "equivariant", n_sites: int = 5, hidden: int = 4, level: int = 0
-) -> RingNet:
-    """A :class:`RingNet` over :math:`D_n`: ``kind="equivariant"`` (both layers at
-    ``level`` of :math:`D_n \\supset C_n \\supset \\{e\\}`), ``"mixed"`` ([G]-mixed layers
-    over that chain, for DARTS) or ``"learned_degree"`` (learned degree of
-    :math:`D_n`-equivariance per irrep type)."""
-    from eqqnn.classical import (
-        EquivariantLinear,
-        GroupMixtureLinear,
-        LearnedDegreeLinear,
-        SubgroupLinear,
+#: A ring layer: ``(rep_in, rep_out, in_channels, out_channels, seed) -> module``.
+RingLayer = Callable[[Any, Any, int, int, torch.Generator], nn.Module]
+
+
+def constrained_layer(level: int) -> RingLayer:
+    r"""Linear layers at ``level`` of :math:`D_n \supset C_n \supset \{e\}` (0: the
+    :math:`D_n`-equivariant space, 1: :math:`C_n`, 2: unconstrained)."""
+    from eqqnn.classical import EquivariantLinear, SubgroupLinear
+
+    if level not in (0, 1, 2):
+        raise InvalidParameterError(f"level must be 0, 1 or 2, got {level!r}")
+
+    def layer(rep_in: Any, rep_out: Any, c_in: int, c_out: int, seed: torch.Generator) -> nn.Module:
+        args: dict[str, Any] = {"in_channels": c_in, "out_channels": c_out, "seed": seed}
+        if level == 0:
+            return EquivariantLinear(rep_in, rep_out, dtype=torch.float64, **args)
+        subgroup = _ring(rep_in.group.n_points)[3] if level == 1 else [0]
+        return SubgroupLinear(rep_in, rep_out, subgroup, dtype=torch.float64, **args)
+
+    return layer
+
+
+def mixed_layer(
+    rep_in: Any, rep_out: Any, c_in: int, c_out: int, seed: torch.Generator
+) -> nn.Module:
+    r"""A [G]-mixed layer over :math:`D_n \supset C_n \supset \{e\}` (for DARTS)."""
+    from eqqnn.classical import GroupMixtureLinear
+
+    rotations = _ring(rep_in.group.n_points)[3]
+    return GroupMixtureLinear(
+        rep_in,
+        rep_out,
+        subgroups=[rotations],
+        in_channels=c_in,
+        out_channels=c_out,
+        seed=seed,
+        dtype=torch.float64,
     )
 
-    _, perm, triv, rotations = _ring(n_sites)
-    common: dict[str, Any] = {"seed": torch.Generator().manual_seed(seed), "dtype": torch.float64}
-    shapes = ((perm, 1, hidden), (triv, hidden, 1))
-    layers: list[nn.Module] = []
-    for rep_out, c_in, c_out in shapes:
-        channels = {"in_channels": c_in, "out_channels": c_out}
-        if kind == "learned_degree":
-            layers.append(LearnedDegreeLinear(perm, rep_out, **channels, **common))
-        elif kind == "mixed":
-            layers.append(
-                GroupMixtureLinear(perm, rep_out, subgroups=[rotations], **channels, **common)
-            )
-        elif kind == "equivariant" and level == 0:
-            layers.append(EquivariantLinear(perm, rep_out, **channels, **common))
-        elif kind == "equivariant":
-            subgroup = rotations if level == 1 else [0]
-            layers.append(SubgroupLinear(perm, rep_out, subgroup, **channels, **common))
-        else:
-            raise InvalidParameterError(
-                f"kind must be 'equivariant', 'mixed' or 'learned_degree', got {kind!r}"
-            )
-    return RingNet(layers)
+
+def learned_degree_layer(
+    rep_in: Any, rep_out: Any, c_in: int, c_out: int, seed: torch.Generator
+) -> nn.Module:
+    r"""A layer with a learned degree of :math:`D_n`-equivariance per irrep type."""
+    from eqqnn.classical import LearnedDegreeLinear
+
+    return LearnedDegreeLinear(
+        rep_in, rep_out, in_channels=c_in, out_channels=c_out, seed=seed, dtype=torch.float64
+    )
+
+
+def ring_net(
+    seed: int, layer: RingLayer | None = None, *, n_sites: int = 5, hidden: int = 4
+) -> RingNet:
+    r"""A two-layer :class:`RingNet` over :math:`D_n` (permutation → ``hidden`` channels →
+    trivial), each layer made by ``layer`` (default: :func:`constrained_layer` ``(0)``,
+    the :math:`D_n`-equivariant one)."""
+    _, perm, triv, _ = _ring(n_sites)
+    make = constrained_layer(0) if layer is None else layer
+    gen = torch.Generator().manual_seed(seed)
+    return RingNet([make(perm, perm, 1, hidden, gen), make(perm, triv, hidden, 1, gen)])
 
 
 def chirality_data(m: int, rng: np.random.Generator, n_sites: int = 5) -> TensorData:
@@ -133,14 +158,14 @@ def _ring_task(
         name=name,
         truth=truth,
         splits=splits,  # type: ignore[arg-type]
-        fixed=lambda level: ring_net(seed, level=level),
+        fixed=lambda level: ring_net(seed, constrained_layer(level)),
         initial=lambda k: ring_net(1000 * seed + k),
         moves=LinearStackMoves([rotations, [0]]),
-        mixed=lambda: ring_net(seed, kind="mixed"),
+        mixed=lambda: ring_net(seed, mixed_layer),
         discretize=discretize_mixture_stack,
         weights=mixture_stack_weights,
         epochs=cfg.epochs,
-        learned=lambda: ring_net(seed, kind="learned_degree"),
+        learned=lambda: ring_net(seed, learned_degree_layer),
         learned_levels=lambda model: None,
     )
 

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from eqqnn.errors import InvalidParameterError
-from eqqnn.studies import RESULT_KEYS, NasConfig, format_result, run_nas
+from eqqnn.studies import RESULT_KEYS, NasConfig, format_result, ring_net, run_nas
+from eqqnn.studies._nas_tasks import constrained_layer, learned_degree_layer, mixed_layer
 
 
 def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
@@ -65,3 +67,31 @@ def test_tiny_study_writes_its_records_and_a_d5_model_cannot_see_chirality(
 def test_bad_nas_config(field: str, value: object) -> None:
     with pytest.raises(InvalidParameterError):
         NasConfig(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("layer", "symmetric_under"),
+    [
+        (constrained_layer(0), "reflection and rotation"),
+        (constrained_layer(1), "rotation"),
+        (constrained_layer(2), "nothing"),
+        (mixed_layer, "reflection and rotation"),
+        (learned_degree_layer, "reflection and rotation"),
+    ],
+)
+def test_ring_layers_have_the_symmetry_of_their_level(layer: object, symmetric_under: str) -> None:
+    """A ring net built from ``layer`` is invariant under the ring's rotation and reflection
+    exactly where its level says so (the mixed and learned-degree layers start at D_5)."""
+    net = ring_net(7, layer)  # type: ignore[arg-type]
+    x = torch.randn(9, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    with torch.no_grad():
+        y = net(x)
+        rotated = (net(torch.roll(x, 1, dims=1)) - y).abs().max().item()
+        reflected = (net(torch.flip(x, dims=[1])) - y).abs().max().item()
+    assert (rotated < 1e-12) == (symmetric_under != "nothing")
+    assert (reflected < 1e-12) == (symmetric_under == "reflection and rotation")
+
+
+def test_constrained_layer_rejects_an_unknown_level() -> None:
+    with pytest.raises(InvalidParameterError, match="level must be 0, 1 or 2, got 3"):
+        constrained_layer(3)
