@@ -83,3 +83,52 @@ def test_auto_switches_by_sector_size(monkeypatch: pytest.MonkeyPatch) -> None:
     assert backend._on_the_fly(sectors)
     with pytest.raises(InvalidParameterError, match="operators"):
         SpinSectorBackend(operators="sparse")
+
+
+def test_pass_statistics_count_the_arithmetic_of_every_kernel_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``NUMBA_STATS`` flops equal a count taken from the arrays each kernel receives
+    (stored entries from ``indptr``, columns from the state's width)."""
+    from eqqnn.sim._sector import _numba_kernels as nb
+    from eqqnn.sim._sector import _numba_path
+
+    seen = [0]
+
+    def counted(name: str, flops: object) -> None:
+        original = getattr(nb, name)
+
+        def call(*args: object) -> object:
+            seen[0] += flops(*args)  # type: ignore[operator]
+            return original(*args)
+
+        monkeypatch.setattr(nb, name, call)
+
+    counted("perm_pass", lambda ip, ix, v, x, *rest: 2 * int(ip[-1]) * x.shape[1])
+    counted("gate_pass", lambda ip, ix, b, c, x, *rest: 8 * int(ip[-1]) * (x.shape[1] // 2))
+
+    def adjoint(
+        ip: np.ndarray,
+        ix: object,
+        b: object,
+        c: object,
+        xc: np.ndarray,
+        w: np.ndarray,
+        *rest: object,
+    ) -> int:
+        m, h = xc.shape[0], w.shape[1] // 4
+        return (16 + 8 * m) * int(ip[-1]) * h + 8 * m * w.shape[0] * h
+
+    counted("adjoint_pass", adjoint)
+    counted("adjoint_pass1", adjoint)
+    c = su2_qcnn(8)
+    theta = random_parameters(c, seed=3).requires_grad_(True)
+    psi = random_state_batch(8, 3, seed=3)
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    backend.expectation(c, theta.detach(), psi)  # caches built
+    seen[0] = 0
+    stats = [0, 0, 0]
+    monkeypatch.setattr(_numba_path, "NUMBA_STATS", stats)
+    backend.expectation(c, theta, psi).sum().backward()
+    assert stats[0] > 0 and stats[2] > 0
+    assert stats[2] == seen[0]

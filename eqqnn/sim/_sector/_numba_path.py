@@ -6,8 +6,8 @@ the :class:`~eqqnn.sim._sector._kernels._CsrOp` passes that its sector kernel pl
 and per conjugating run where a distant gate is not applied directly);
 :func:`_numba_forward` runs a program, and :class:`_NumbaExpectation` is the autograd
 function whose backward makes one adjoint pass per gate (the undo and the gradient
-overlaps in the same sweep).  :data:`NUMBA_STATS`, when set to a list, counts the passes
-and the bytes they move (benchmarks).
+overlaps in the same sweep).  :data:`NUMBA_STATS`, when set to a list, counts the passes,
+the bytes they move and their floating-point operations (benchmarks).
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ from eqqnn.sim._sector._states import _Sector
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
-#: ``[passes, bytes read + written]`` of the numba kernels when set to a list (benchmark).
+#: ``[passes, bytes read + written, flops]`` of the numba kernels when set to a list
+#: (benchmarks; a list of two counts only passes and bytes).  Flops per stored entry and
+#: column: a relabelling 2 (real entry times real column), a gate 8 (complex entry times
+#: complex column, accumulated), an adjoint step with ``m`` generators 16 + 8m (ψ and μ,
+#: and :math:`X_a ψ`), plus 8m per row and column for the overlaps.
 NUMBA_STATS: list[int] | None = None
 
 
@@ -84,7 +88,7 @@ class _NumbaRun:
                 _free.free_gate_pass(*self._free_args(op), one, self.cur, out, self.chunks)
             else:
                 _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
-            _count(op, self.cur)
+            _count(op, self.cur, 2 * self.cur.shape[1])
             self._advance(out, owned)
             owned = True
         return owned
@@ -101,7 +105,7 @@ class _NumbaRun:
             _nb.gate_pass(
                 op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
             )
-        _count(op, self.cur)
+        _count(op, self.cur, 4 * self.cur.shape[1])
         self._advance(out, owned)
         return out
 
@@ -122,7 +126,7 @@ class _NumbaRun:
                 acc,
                 self.chunks,
             )
-            _count(op, self.cur)
+            _count(op, self.cur, (4 + 2 * m) * quarter * 4, 8 * m * quarter)
             self._advance(out, True)
             return acc.sum(axis=(0, 2))
         kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
@@ -137,15 +141,20 @@ class _NumbaRun:
             acc,
             self.chunks,
         )
-        _count(op, self.cur)
+        _count(op, self.cur, (4 + 2 * m) * quarter * 4, 8 * m * quarter)
         self._advance(out, True)
         return acc.sum(axis=(0, 2))
 
 
-def _count(op: _CsrOp | _FreeOp, x: np.ndarray) -> None:
+def _count(op: _CsrOp | _FreeOp, x: np.ndarray, per_entry: int, per_row: int = 0) -> None:
+    """Count one pass over ``x`` (``per_entry`` flops per stored entry of ``op``,
+    ``per_row`` per row of ``x``) in :data:`NUMBA_STATS`."""
     if NUMBA_STATS is not None:
         NUMBA_STATS[0] += 1
         NUMBA_STATS[1] += int(x.nbytes * (op.fill + 1))
+        if len(NUMBA_STATS) > 2:
+            rows = x.shape[0]
+            NUMBA_STATS[2] += round(op.fill * rows) * per_entry + rows * per_row
 
 
 def _is_large(data: torch.Tensor) -> bool:
