@@ -10,9 +10,12 @@ warm-up, in three situations:
 
 for each threading setting in ``--settings``: ``active`` (``OMP_WAIT_POLICY=ACTIVE``: idle
 OpenMP threads spin at the barriers), ``passive`` (``OMP_WAIT_POLICY=PASSIVE``,
-eqqnn's default: they sleep at once), ``workqueue`` (numba's own thread pool) and
-``single`` (one thread).  Prints each time and its ratio to the idle time of the same
-setting (target: two jobs within 3x of idle).  Run it on an otherwise quiet machine.
+eqqnn's default: they sleep at once), ``workqueue`` (numba's own thread pool),
+``single`` (one thread) and ``spin-N`` (libgomp's own policy with ``GOMP_SPINCOUNT=N``:
+spin N times at a barrier, then sleep; ``OMP_WAIT_POLICY`` is set empty so that eqqnn
+does not set it, and libgomp warns once that the empty value is invalid).  Prints each
+time and its ratio to the idle time of the same setting (target: two jobs within 3x of
+idle).  Run it on an otherwise quiet machine.
 
     python benchmarks/bench_sector_concurrency.py
 """
@@ -30,6 +33,12 @@ SETTINGS = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},  # eqqnn's default since this benchmark
     "workqueue": {"NUMBA_THREADING_LAYER": "workqueue"},
     "single": {"NUMBA_NUM_THREADS": "1", "EQQNN_BENCH_THREADS": "1"},
+    "spin-100": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "100"},
+    "spin-300": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "300"},
+    "spin-1k": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "1000"},
+    "spin-3k": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "3000"},
+    "spin-10k": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "10000"},
+    "spin-100k": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "100000"},
 }
 
 WORKER = r"""
