@@ -307,7 +307,8 @@ class SpinSectorBackend(Backend):
                     word = tuple(reversed(prog.frame))
                     ops = run.word(word) if word else ()
                     run.perms(ops, own)
-                    undone.append(torch.from_numpy(_nb.from_planar(run.cur)))
+                    undone.append(torch.from_numpy(_nb.from_planar(run.cur)))  # a copy
+                    run.release()
         else:
             engine = _Engine(self._use_scipy(sectors[0].data.device))
             with torch.no_grad():

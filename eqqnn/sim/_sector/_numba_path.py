@@ -21,6 +21,7 @@ import torch
 from eqqnn.sim._sector import _free_kernels as _free
 from eqqnn.sim._sector import _kernels
 from eqqnn.sim._sector import _numba_kernels as _nb
+from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep, _Program, _Relabel
 from eqqnn.sim._sector._kernels import _CsrOp, _FreeOp, _SectorKernel
 from eqqnn.sim._sector._reduce import _planar_row_values
@@ -57,12 +58,18 @@ class _NumbaRun:
         self.chunks = 1 if complex_entries < _NUMBA_SERIAL_ENTRIES else _nb.chunks_for(d)
 
     def _next(self) -> np.ndarray:
-        return self.spare.pop() if self.spare else np.empty_like(self.cur)
+        return self.spare.pop() if self.spare else SCRATCH.take_like(self.cur)
 
     def _advance(self, out: np.ndarray, owned: bool) -> None:
         if owned:
             self.spare.append(self.cur)
         self.cur = out
+
+    def release(self, current: bool = True) -> None:
+        """Hand this run's spare buffers (and ``cur`` if ``current``) back to
+        :data:`~eqqnn.sim._sector._buffers.SCRATCH`; the run is not used again."""
+        SCRATCH.give([*self.spare, self.cur] if current else self.spare)
+        self.spare = []
 
     def plan(self, step: _GateStep) -> tuple[tuple, Any, tuple]:
         """``(pre, gate, post)`` of a gate step in this run's mode."""
@@ -157,6 +164,12 @@ def _count(op: _CsrOp | _FreeOp, x: np.ndarray, per_entry: int, per_row: int = 0
             NUMBA_STATS[2] += round(op.fill * rows) * per_entry + rows * per_row
 
 
+def _planar_copy(data: torch.Tensor) -> np.ndarray:
+    """The planar copy of a ``(d, R)`` complex sector state, in a pooled buffer."""
+    z = data.numpy()
+    return _nb.to_planar(z, out=SCRATCH.take((z.shape[0], 2 * z.shape[1]), z.real.dtype))
+
+
 def _is_large(data: torch.Tensor) -> bool:
     return data.numel() * data.element_size() > _kernels._SMALL_STATE_BYTES
 
@@ -174,9 +187,7 @@ def _numba_forward(
     index in ``prog.steps``, for the backward sweep."""
     _nb.set_threads(torch.get_num_threads())
     theta = params.detach().to("cpu", torch.float64)
-    runs = [
-        _NumbaRun(s.kernel, _nb.to_planar(s.data.numpy()), _is_large(s.data), free) for s in sectors
-    ]
+    runs = [_NumbaRun(s.kernel, _planar_copy(s.data), _is_large(s.data), free) for s in sectors]
     owned = [True] * len(sectors)  # the planar copies
     for i, step in enumerate(prog.steps):
         if isinstance(step, _Relabel):
@@ -223,7 +234,12 @@ class _NumbaExpectation(torch.autograd.Function):
                 lams.append(lam)
                 part = _planar_row_values(psi, lam, batch)
                 value = part if value is None else value + part
+                ro.release(current=False)
+                run.release(current=False)
         assert value is not None
+        if not ctx.needs_input_grad[0]:  # no backward: ψ and λ are free now
+            SCRATCH.give([run.cur for run in runs] + lams)
+            runs, lams = [], []
         ctx.prog, ctx.sectors, ctx.batch, ctx.free = prog, sectors, batch, free
         ctx.states = [run.cur for run in runs]
         ctx.lams = lams
@@ -243,7 +259,7 @@ class _NumbaExpectation(torch.autograd.Function):
         runs = []
         for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
             d, r2 = psi.shape  # planar: [re | im] of r2 / 2 columns
-            w = np.empty((d, 2 * r2), dtype=psi.dtype)  # [ψ | μ], μ = g ⊙ λ
+            w = SCRATCH.take((d, 2 * r2), psi.dtype)  # [ψ | μ], μ = g ⊙ λ
             w[:, :r2] = psi
             np.multiply(
                 lam.reshape(d, 2, batch, -1),
@@ -257,7 +273,8 @@ class _NumbaExpectation(torch.autograd.Function):
                 ctx.free,
             )
             runs.append(run)
-        ctx.states = ctx.lams = None  # release the forward buffers
+        SCRATCH.give(ctx.states + ctx.lams)  # copied into W
+        ctx.states = ctx.lams = None
         coefs = ctx.coefs
         for i in range(len(prog.steps) - 1, -1, -1):
             step = prog.steps[i]
@@ -277,5 +294,7 @@ class _NumbaExpectation(torch.autograd.Function):
                 run.perms(post)
             if m:
                 np.add.at(grad, list(step.params), 2.0 * total.real)
+        for run in runs:
+            run.release()
         dtype, device = ctx.params_meta
         return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None, None
