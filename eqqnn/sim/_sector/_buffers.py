@@ -2,11 +2,11 @@ r"""Scratch arrays of the numba path, reused from one call to the next.
 
 A training step at n = 16 (batch 64) allocates about 10 MB of state buffers, a few
 arrays of 1.5–3 MB each.  Allocations that size are fresh pages from the operating
-system: every first touch of every 4 kB page is a fault.  That cost 17 % – 25 % of
-the whole step (16.5–17.8 ms against 13.2–13.8 ms with the allocator told to keep
-freed memory, ``benchmarks/RESULTS.md``).  :data:`SCRATCH` keeps the buffers that a call
-hands back, by shape and dtype, and the next call of the same shape takes them.  The
-pages are already mapped, and they are often still in cache.
+system: every first touch of every 4 kB page is a fault.  :data:`SCRATCH` keeps the
+buffers that a call hands back, by shape and dtype, and the next call of the same shape
+takes them, already mapped and often still in cache.  Measured in alternating fresh
+processes, the step went from 19.3 ms to 17.7 ms (median of four each); telling the C
+allocator to keep all freed memory gave 16.8 ms (``benchmarks/RESULTS.md``).
 
 Only buffers of at most :data:`MAX_BUFFER_BYTES` are kept (above that, one pass over the
 buffer costs far more than mapping it), and at most :data:`MAX_POOL_BYTES` in all, so
