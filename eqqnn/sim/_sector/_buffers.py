@@ -5,7 +5,7 @@ arrays of 1.5–3 MB each.  Allocations that size are fresh pages from the opera
 system: every first touch of every 4 kB page is a fault.  :data:`SCRATCH` keeps the
 buffers that a call hands back, by shape and dtype, and the next call of the same shape
 takes them, already mapped and often still in cache.  Measured in alternating fresh
-processes, the step went from 19.3 ms to 17.7 ms (median of four each); telling the C
+processes, the step went from 19.2 ms to 17.8 ms (median of four each); telling the C
 allocator to keep all freed memory gave 16.8 ms (``benchmarks/RESULTS.md``).
 
 Only buffers of at most :data:`MAX_BUFFER_BYTES` are kept (above that, one pass over the
