@@ -132,3 +132,53 @@ def test_pass_statistics_count_the_arithmetic_of_every_kernel_call(
     backend.expectation(c, theta, psi).sum().backward()
     assert stats[0] > 0 and stats[2] > 0
     assert stats[2] == seen[0]
+
+
+@pytest.mark.parametrize(("n", "two_j"), [(6, 0), (9, 1), (12, 2), (13, 3), (16, 0)])
+def test_torch_tables_from_words_equal_the_stored_tables(
+    n: int, two_j: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Young's entries of every s_k computed on the device from the packed words equal
+    those of the orthogonal form (partners exactly, entries to rounding), computed in
+    blocks of 7 rows so that block edges are crossed."""
+    from eqqnn.sim._sector import _kernels
+    from eqqnn.sim._sector._kernels import _tables_from_words
+
+    monkeypatch.setattr(_kernels, "_TABLE_CHUNK_ROWS", 7)
+
+    words = torch.from_numpy(np.array(packed_words(n, two_j)))
+    form = young_orthogonal_form(n, two_j / 2)
+    for k in range(n - 1):
+        diag, partner, off = form.adjacent_transposition(k)
+        got_diag, got_partner, got_off = _tables_from_words(words, n, k, torch.float64)
+        np.testing.assert_array_equal(got_partner.numpy(), partner)
+        np.testing.assert_allclose(got_diag[:, 0].numpy(), diag, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(got_off[:, 0].numpy(), off, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("gradient", ["adjoint", "autograd"])
+def test_torch_kernels_without_kept_tables_equal_the_kept_ones(
+    gradient: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no table kept (``TORCH_TABLES_MAX_BYTES = 0``: every transposition recomputed
+    from the words, as on a GPU at n >= 32), the torch kernels give the same values and
+    gradients, on inputs with weight in every spin sector."""
+    from eqqnn.sim._sector import _kernels, clear_sector_caches
+
+    c = su2_qcnn(10)
+    psi = random_state_batch(10, 3, seed=11)
+    weights = torch.tensor([0.7, -1.0, 2.0], dtype=torch.float64)
+    results = []
+    for budget in (_kernels.TORCH_TABLES_MAX_BYTES, 0):
+        monkeypatch.setattr(_kernels, "TORCH_TABLES_MAX_BYTES", budget)
+        clear_sector_caches()
+        theta = random_parameters(c, seed=12).requires_grad_(True)
+        backend = SpinSectorBackend(kernel="torch", gradient=gradient)
+        value = backend.expectation(c, theta, psi)
+        (value * weights).sum().backward()
+        results.append((value.detach(), theta.grad))
+        kept = [k for k in _kernels._KERNELS.values() if k._torch]
+        assert bool(kept) == (budget > 0)
+    clear_sector_caches()
+    torch.testing.assert_close(results[0][0], results[1][0], rtol=0, atol=1e-13)
+    torch.testing.assert_close(results[0][1], results[1][1], rtol=0, atol=1e-12)

@@ -39,6 +39,16 @@ except ImportError:  # pragma: no cover - fall back to torch kernels
 #: 24 bytes per tableau and adjacent transposition (1.2 GB for J = 0 at n = 28).
 KERNEL_CACHE_SIZE = 64
 
+#: Bytes of per-transposition tables (``diag``, ``partner``, ``off``: 16–24 bytes per
+#: tableau) that the torch kernels of one sector keep.  Beyond, a transposition's tables
+#: are recomputed at each use from the packed tableau words (8 bytes per tableau, kept on
+#: the device) by :func:`_tables_from_words`: at n = 32 the 31 tables of the singlet
+#: sector would take 17.6 GB in complex64, at n = 34 68 GB.
+TORCH_TABLES_MAX_BYTES = 4 << 30
+
+#: Rows per block when tables are recomputed from words (bounds the temporaries).
+_TABLE_CHUNK_ROWS = 1 << 22
+
 #: Entries below which the CPU kernel runs single-threaded.
 _PARALLEL_MIN_ENTRIES = 1 << 18
 
@@ -348,10 +358,14 @@ class _SectorKernel:
 
     # ------------------------------------------------------------------ tables
     def torch_tables(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``diag`` (d, 1) real, ``partner`` (d,) int64, ``off`` (d, 1) real on the device."""
+        """``diag`` (d, 1) real, ``partner`` (d,) int64, ``off`` (d, 1) real on the device
+        (kept up to :data:`TORCH_TABLES_MAX_BYTES` per sector, else recomputed)."""
         with self._lock:
             tab = self._torch.get(k)
-            if tab is None:
+            if tab is not None:
+                return tab
+            size = self.dim * (2 * torch.empty((), dtype=self.real).element_size() + 8)
+            if (len(self._torch) + 1) * size <= TORCH_TABLES_MAX_BYTES:
                 diag, partner, off = self.form.adjacent_transposition(k, cache=False)
                 tab = (
                     torch.from_numpy(np.array(diag)).to(self.device, self.real)[:, None],
@@ -359,7 +373,18 @@ class _SectorKernel:
                     torch.from_numpy(np.array(off)).to(self.device, self.real)[:, None],
                 )
                 self._torch[k] = tab
-            return tab
+                return tab
+            words = self._device_words()
+        return _tables_from_words(words, self.n, k, self.real)
+
+    def _device_words(self) -> torch.Tensor:
+        """:meth:`free_words` on the device (kept; call with ``self._lock`` held)."""
+        words = self._free.get("device_words")
+        if words is None:
+            words = self._free["device_words"] = torch.from_numpy(np.array(self.free_words())).to(
+                self.device
+            )
+        return words
 
     def numpy_tables(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Real CSR values ``[diag_t, off_t]`` interleaved ``(2d,)`` (the state's precision)
@@ -492,6 +517,51 @@ class _SectorKernel:
         """Out-of-place, differentiable ``(ce + ct D(s_k)) v``."""
         diag, partner, off = self.torch_tables(k)
         return (diag * ct + ce) * v + (off * ct) * v.index_select(0, partner)
+
+
+def _popcount(x: torch.Tensor) -> torch.Tensor:
+    """Ones in each non-negative int64 (SWAR bit counting, no overflow)."""
+    x = x - ((x >> 1) & 0x5555555555555555)
+    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0F
+    x = x + (x >> 8)
+    x = x + (x >> 16)
+    x = x + (x >> 32)
+    return x & 0x7F
+
+
+def _tables_from_words(
+    words: torch.Tensor, n: int, k: int, real: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r""":meth:`_SectorKernel.torch_tables` of :math:`s_k` computed from the packed tableau
+    words, on their device: with :math:`a, b` the rows of :math:`k, k+1`, :math:`o` the
+    ones below :math:`k` and :math:`h = k - 2o`, the axial distance is
+    :math:`\rho = (a - b)(h + 1)` (1 where :math:`a = b`), ``diag`` :math:`= 1/\rho`,
+    ``off`` :math:`= \sqrt{1 - \rho^{-2}}` and the partner row
+    :math:`t + (b - a)\,\Delta_k(o)` (``t`` itself where ``off`` is 0), as in
+    :mod:`eqqnn.sim._sector._free_kernels`."""
+    from eqqnn.sim._sector._free_kernels import partner_deltas
+
+    d = words.shape[0]
+    device = words.device
+    delta = torch.as_tensor(partner_deltas(n, k), device=device)
+    diag = torch.empty((d, 1), dtype=real, device=device)
+    off = torch.empty((d, 1), dtype=real, device=device)
+    partner = torch.empty(d, dtype=torch.int64, device=device)
+    for lo in range(0, d, _TABLE_CHUNK_ROWS):  # bounded temporaries (about 80 B per row)
+        w = words[lo : lo + _TABLE_CHUNK_ROWS]
+        a = (w >> k) & 1
+        b = (w >> (k + 1)) & 1
+        o = _popcount(w & ((1 << k) - 1))
+        h = k - 2 * o
+        rho = torch.where(a == b, torch.ones_like(h), (a - b) * (h + 1)).to(torch.float64)
+        inv = 1.0 / rho
+        diag[lo : lo + w.shape[0], 0] = inv
+        off[lo : lo + w.shape[0], 0] = torch.sqrt(torch.clamp(1.0 - inv * inv, min=0.0))
+        rows = torch.arange(lo, lo + w.shape[0], device=device)
+        moves = (a != b) & (h != 0)
+        partner[lo : lo + w.shape[0]] = torch.where(moves, rows + (b - a) * delta[o], rows)
+    return diag, partner, off
 
 
 _KERNELS: dict[tuple, _SectorKernel] = {}
