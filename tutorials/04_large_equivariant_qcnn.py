@@ -171,6 +171,12 @@ print("saved", path)
 # 16 peaks at about 3 GB (about 11 GB with stored operators, `operators="stored"`; see
 # `benchmarks/bench_sector_scale.py` and `benchmarks/RESULTS.md` for the step times);
 # each ground state is a Lanczos solve of about 40 s in $M_0$.
+#
+# On a GPU, `SpinSectorBackend(device="cuda")` runs torch kernels. They keep each
+# transposition's table (16 bytes per tableau in complex64) up to 4 GiB per sector, and
+# recompute the rest from 8-byte tableau words. That keeps n = 32 and 34 within a
+# card's memory: n = 34 would need 68 GB of tables. This path is tested on the CPU; no
+# GPU has timed it yet.
 
 # %%
 print(
