@@ -116,3 +116,34 @@ def test_a_graph_kept_for_later_is_not_disturbed_by_other_steps() -> None:
     (value * torch.linspace(-1.0, 2.0, value.shape[0], dtype=value.dtype)).sum().backward()
     assert torch.equal(value.detach(), expected[0])
     assert torch.equal(t.grad, expected[1])
+
+
+def test_evaluation_under_no_grad_hands_every_buffer_back() -> None:
+    """Parameters that require grad, evaluated under ``torch.no_grad()`` (an evaluation
+    loop): nothing waits for a backward, so ψ and λ go back to the pool as well."""
+    circuit = su2_qcnn(10)
+    theta = random_parameters(circuit, seed=1).requires_grad_(True)
+    psi = random_state_batch(10, 5, seed=2)
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    clear_sector_caches()
+    value = backend.expectation(circuit, theta, psi)  # a graph: ψ and λ are kept
+    kept = SCRATCH.nbytes
+    clear_sector_caches()
+    with torch.no_grad():
+        backend.expectation(circuit, theta, psi)
+    assert SCRATCH.nbytes > kept > 0
+    value.sum().backward()  # the kept graph still works
+    assert theta.grad is not None and theta.grad.abs().max() > 0
+
+
+def test_a_second_backward_of_one_forward_is_refused_clearly() -> None:
+    from eqqnn.errors import BackendError
+
+    circuit = su2_qcnn(8)
+    theta = random_parameters(circuit, seed=1).requires_grad_(True)
+    value = SpinSectorBackend(kernel="numba").expectation(
+        circuit, theta, random_state_batch(8, 2, seed=1)
+    )
+    value.sum().backward(retain_graph=True)
+    with pytest.raises(BackendError, match="once per forward pass"):
+        value.sum().backward()

@@ -150,7 +150,8 @@ def test_torch_tables_from_words_equal_the_stored_tables(
     form = young_orthogonal_form(n, two_j / 2)
     for k in range(n - 1):
         diag, partner, off = form.adjacent_transposition(k)
-        got_diag, got_partner, got_off = _tables_from_words(words, n, k, torch.float64)
+        delta = torch.from_numpy(partner_deltas(n, k))
+        got_diag, got_partner, got_off = _tables_from_words(words, delta, k, torch.float64)
         np.testing.assert_array_equal(got_partner.numpy(), partner)
         np.testing.assert_allclose(got_diag[:, 0].numpy(), diag, rtol=0, atol=1e-15)
         np.testing.assert_allclose(got_off[:, 0].numpy(), off, rtol=0, atol=1e-15)

@@ -267,7 +267,8 @@ class SpinSectorBackend(Backend):
             kind = self._engine(sectors[0].data.device)
             if kind == "numba":
                 free = self._on_the_fly(sectors)
-                return _NumbaExpectation.apply(params, prog, sectors, batch, free)
+                grad_enabled = torch.is_grad_enabled()  # inside apply it is always off
+                return _NumbaExpectation.apply(params, prog, sectors, batch, free, grad_enabled)
             engine = _Engine(kind == "scipy")
             return _AdjointExpectation.apply(params, prog, sectors, batch, engine)
         finals = _forward_functional(prog, sectors, params)

@@ -28,7 +28,7 @@ from eqqnn.sim._sector._algebra import _Algebra
 from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep
 from eqqnn.sim._sector._reduce import _axpby
-from eqqnn.symmetry._young_form import young_orthogonal_form
+from eqqnn.symmetry._young_form import OFFDIAGONAL_SIGN, young_orthogonal_form
 
 try:  # one-pass CSR kernel (stable C entry point of scipy.sparse for 15+ years)
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
@@ -191,7 +191,8 @@ class _SectorKernel:
         self._lock = threading.Lock()
         self._ops: dict[tuple, Any] = {}  # numba operators and plans
         self._ops_lock = threading.RLock()
-        self._free: dict[Any, np.ndarray] = {}  # packed words and partner deltas
+        # packed words and partner deltas (numpy; torch copies on the device)
+        self._free: dict[Any, np.ndarray | torch.Tensor] = {}
 
     # ------------------------------------------------------------------ matrix-free
     def free_words(self) -> np.ndarray:
@@ -375,7 +376,11 @@ class _SectorKernel:
                 self._torch[k] = tab
                 return tab
             words = self._device_words()
-        return _tables_from_words(words, self.n, k, self.real)
+            delta = self._free.get(("device_delta", k))
+            if delta is None:
+                delta = torch.as_tensor(np.array(self.free_deltas(k)), device=self.device)
+                self._free[("device_delta", k)] = delta
+        return _tables_from_words(words, delta, k, self.real)
 
     def _device_words(self) -> torch.Tensor:
         """:meth:`free_words` on the device (kept; call with ``self._lock`` held)."""
@@ -531,20 +536,18 @@ def _popcount(x: torch.Tensor) -> torch.Tensor:
 
 
 def _tables_from_words(
-    words: torch.Tensor, n: int, k: int, real: torch.dtype
+    words: torch.Tensor, delta: torch.Tensor, k: int, real: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     r""":meth:`_SectorKernel.torch_tables` of :math:`s_k` computed from the packed tableau
     words, on their device: with :math:`a, b` the rows of :math:`k, k+1`, :math:`o` the
     ones below :math:`k` and :math:`h = k - 2o`, the axial distance is
     :math:`\rho = (a - b)(h + 1)` (1 where :math:`a = b`), ``diag`` :math:`= 1/\rho`,
     ``off`` :math:`= \sqrt{1 - \rho^{-2}}` and the partner row
-    :math:`t + (b - a)\,\Delta_k(o)` (``t`` itself where ``off`` is 0), as in
+    :math:`t + (b - a)\,\Delta_k(o)` (``t`` itself where ``off`` is 0; ``delta`` holds
+    :math:`\Delta_k`, :func:`~eqqnn.sim._sector._free_kernels.partner_deltas`), as in
     :mod:`eqqnn.sim._sector._free_kernels`."""
-    from eqqnn.sim._sector._free_kernels import partner_deltas
-
     d = words.shape[0]
     device = words.device
-    delta = torch.as_tensor(partner_deltas(n, k), device=device)
     diag = torch.empty((d, 1), dtype=real, device=device)
     off = torch.empty((d, 1), dtype=real, device=device)
     partner = torch.empty(d, dtype=torch.int64, device=device)
@@ -557,7 +560,8 @@ def _tables_from_words(
         rho = torch.where(a == b, torch.ones_like(h), (a - b) * (h + 1)).to(torch.float64)
         inv = 1.0 / rho
         diag[lo : lo + w.shape[0], 0] = inv
-        off[lo : lo + w.shape[0], 0] = torch.sqrt(torch.clamp(1.0 - inv * inv, min=0.0))
+        root = torch.sqrt(torch.clamp(1.0 - inv * inv, min=0.0))
+        off[lo : lo + w.shape[0], 0] = OFFDIAGONAL_SIGN * root
         rows = torch.arange(lo, lo + w.shape[0], device=device)
         moves = (a != b) & (h != 0)
         partner[lo : lo + w.shape[0]] = torch.where(moves, rows + (b - a) * delta[o], rows)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from eqqnn.errors import BackendError
 from eqqnn.sim._sector import _free_kernels as _free
 from eqqnn.sim._sector import _kernels
 from eqqnn.sim._sector import _numba_kernels as _nb
@@ -67,7 +68,9 @@ class _NumbaRun:
 
     def release(self, current: bool = True) -> None:
         """Hand this run's spare buffers (and ``cur`` if ``current``) back to
-        :data:`~eqqnn.sim._sector._buffers.SCRATCH`; the run is not used again."""
+        :data:`~eqqnn.sim._sector._buffers.SCRATCH`; the run is not used again.  Only for
+        runs whose every buffer this module allocated (``cur`` is never the caller's
+        array: :func:`_numba_forward` starts from a copy)."""
         SCRATCH.give([*self.spare, self.cur] if current else self.spare)
         self.spare = []
 
@@ -216,6 +219,7 @@ class _NumbaExpectation(torch.autograd.Function):
         sectors: list[_Sector],
         batch: int,
         free: bool = False,
+        grad_enabled: bool = True,
     ) -> torch.Tensor:
         coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         with torch.no_grad():
@@ -237,7 +241,7 @@ class _NumbaExpectation(torch.autograd.Function):
                 ro.release(current=False)
                 run.release(current=False)
         assert value is not None
-        if not ctx.needs_input_grad[0]:  # no backward: ψ and λ are free now
+        if not (grad_enabled and ctx.needs_input_grad[0]):  # no backward: ψ, λ are free
             SCRATCH.give([run.cur for run in runs] + lams)
             runs, lams = [], []
         ctx.prog, ctx.sectors, ctx.batch, ctx.free = prog, sectors, batch, free
@@ -251,6 +255,11 @@ class _NumbaExpectation(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad_out: torch.Tensor) -> Any:  # type: ignore[override]
         prog: _Program = ctx.prog
+        if ctx.states is None:
+            raise BackendError(
+                "the spin-sector adjoint gradient runs once per forward pass (its buffers "
+                "are reused); run the forward again instead of backward(retain_graph=True)"
+            )
         theta = ctx.theta
         batch = ctx.batch
         _nb.set_threads(torch.get_num_threads())
@@ -297,4 +306,4 @@ class _NumbaExpectation(torch.autograd.Function):
         for run in runs:
             run.release()
         dtype, device = ctx.params_meta
-        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None, None
+        return torch.as_tensor(grad, dtype=dtype, device=device), None, None, None, None, None
