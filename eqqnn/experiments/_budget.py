@@ -5,9 +5,12 @@ printed before a sweep starts so a user can stop a run that would not fit:
 
 * spin-sector EQCNN: one forward+backward of ``B`` states costs about
   :math:`d_0\,(c_0 + c_s B)` seconds (:math:`d_0` the singlet-sector dimension;
-  :math:`c_0 \approx 1.6\cdot10^{-6}`, :math:`c_s \approx 1.5\cdot10^{-7}`: the
-  matrix-free passes are bound by their gathers, so a step at n = 28 takes 5.1 s idle for
-  2 states and 10.9 s for 16), an evaluation a third of it; memory: the split's states,
+  :math:`c_0 \approx 1.9\cdot10^{-6}`, :math:`c_s \approx 5.6\cdot10^{-7}`, for the
+  way a sweep runs its jobs: one thread each, next to another job.  At n = 28 an epoch
+  then took about 8 s for 2 training states and 17 s for 8.  Session 6 had calibrated
+  :math:`c_s = 1.5\cdot10^{-7}` on one idle step with two threads, 5.1 s for 2 states
+  and 10.9 s for 16; that estimated 26 min for an n = 28 job with 8 states, which took
+  about 85 CPU-minutes), an evaluation a third of it; memory: the split's states,
   a few work buffers per state and the cached sector operators (about
   :math:`1.9\,\mathrm{kB}\cdot d_0`, 4.8 GiB at n = 28);
 * dense statevector (EQCNN-dense, QCNN): :math:`g\,(t_0 + c_d\,B\,2^n)` per epoch for
@@ -44,8 +47,8 @@ CompareConfig = Any
 
 __all__ = ["SweepEstimate", "estimate_sweep", "guard_job_memory", "job_memory", "singlet_dimension"]
 
-_SECTOR_STATE_SECONDS = 1.5e-7
-_SECTOR_STEP_SECONDS = 1.6e-6
+_SECTOR_STATE_SECONDS = 5.6e-7
+_SECTOR_STEP_SECONDS = 1.9e-6
 _SECTOR_OPERATOR_BYTES = 1.9e3
 _DENSE_GATE_OVERHEAD = 3.2e-4
 _DENSE_GATE_SECONDS = 3.7e-8
