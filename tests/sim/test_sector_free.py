@@ -85,27 +85,31 @@ def test_auto_switches_by_sector_size(monkeypatch: pytest.MonkeyPatch) -> None:
         SpinSectorBackend(operators="sparse")
 
 
+@pytest.mark.parametrize("operators", ["stored", "on_the_fly"])
 def test_pass_statistics_count_the_arithmetic_of_every_kernel_call(
-    monkeypatch: pytest.MonkeyPatch,
+    operators: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``NUMBA_STATS`` flops equal a count taken from the arrays each kernel receives
-    (stored entries from ``indptr``, columns from the state's width)."""
+    """``NUMBA_STATS`` flops equal a count taken from the arrays each per-pass kernel
+    receives (stored entries and non-empty rows from ``indptr``, columns from the state's
+    width; per row for the matrix-free kernels, read off their loops)."""
+    from eqqnn.sim._sector import _free_kernels as free
     from eqqnn.sim._sector import _numba_kernels as nb
     from eqqnn.sim._sector import _numba_path
 
     seen = [0]
 
-    def counted(name: str, flops: object) -> None:
-        original = getattr(nb, name)
+    def counted(module: object, name: str, flops: object) -> None:
+        original = getattr(module, name)
 
         def call(*args: object) -> object:
             seen[0] += flops(*args)  # type: ignore[operator]
             return original(*args)
 
-        monkeypatch.setattr(nb, name, call)
+        monkeypatch.setattr(module, name, call)
 
-    counted("perm_pass", lambda ip, ix, v, x, *rest: 2 * int(ip[-1]) * x.shape[1])
-    counted("gate_pass", lambda ip, ix, b, c, x, *rest: 8 * int(ip[-1]) * (x.shape[1] // 2))
+    def perm(ip: np.ndarray, ix: object, v: object, x: np.ndarray, *rest: object) -> int:
+        rows = int(np.count_nonzero(np.diff(ip)))  # a row's first entry: a multiply only
+        return (2 * int(ip[-1]) - rows) * x.shape[1]
 
     def adjoint(
         ip: np.ndarray,
@@ -119,12 +123,32 @@ def test_pass_statistics_count_the_arithmetic_of_every_kernel_call(
         m, h = xc.shape[0], w.shape[1] // 4
         return (16 + 8 * m) * int(ip[-1]) * h + 8 * m * w.shape[0] * h
 
-    counted("adjoint_pass", adjoint)
-    counted("adjoint_pass1", adjoint)
+    def free_adjoint(
+        words: object,
+        k: object,
+        delta: object,
+        c: object,
+        xc: np.ndarray,
+        w: np.ndarray,
+        *rest: object,
+    ) -> int:
+        # per row and column: ψ and μ 2 x (4 mul + 3 add); per generator 14 + 8 overlaps
+        return w.shape[0] * (w.shape[1] // 4) * (28 + 22 * xc.shape[0])
+
+    counted(nb, "perm_pass", perm)
+    counted(nb, "gate_pass", lambda ip, ix, b, c, x, *rest: 8 * int(ip[-1]) * (x.shape[1] // 2))
+    counted(nb, "adjoint_pass", adjoint)
+    counted(nb, "adjoint_pass1", adjoint)
+    # y = u x_t + v x_p per row and complex column: 2 x (4 mul + 3 add)
+    counted(
+        free, "free_gate_pass", lambda w, k, dl, c, x, *rest: 14 * x.shape[0] * (x.shape[1] // 2)
+    )
+    counted(free, "free_adjoint_pass", free_adjoint)
+    monkeypatch.setattr(_numba_path, "TAPED", False)  # one kernel call per pass
     c = su2_qcnn(8)
     theta = random_parameters(c, seed=3).requires_grad_(True)
     psi = random_state_batch(8, 3, seed=3)
-    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    backend = SpinSectorBackend(kernel="numba", operators=operators)
     backend.expectation(c, theta.detach(), psi)  # caches built
     seen[0] = 0
     stats = [0, 0, 0]
@@ -132,6 +156,27 @@ def test_pass_statistics_count_the_arithmetic_of_every_kernel_call(
     backend.expectation(c, theta, psi).sum().backward()
     assert stats[0] > 0 and stats[2] > 0
     assert stats[2] == seen[0]
+
+
+def test_a_taped_sweep_counts_what_its_passes_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as one tape or pass by pass, a step's passes, bytes and flops are the same."""
+    from eqqnn.sim._sector import _numba_path
+
+    c = su2_qcnn(8)
+    theta = random_parameters(c, seed=4).requires_grad_(True)
+    psi = random_state_batch(8, 3, seed=4)
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    counts = {}
+    for taped in (True, False):
+        monkeypatch.setattr(_numba_path, "TAPED", taped)
+        backend.expectation(c, theta.detach(), psi)
+        stats = [0, 0, 0]
+        monkeypatch.setattr(_numba_path, "NUMBA_STATS", stats)
+        backend.expectation(c, theta, psi).sum().backward()
+        monkeypatch.setattr(_numba_path, "NUMBA_STATS", None)
+        counts[taped] = stats
+    assert counts[True][0] > 50
+    assert counts[True] == counts[False]
 
 
 @pytest.mark.parametrize(("n", "two_j"), [(6, 0), (9, 1), (12, 2), (13, 3), (16, 0)])

@@ -27,6 +27,7 @@ from eqqnn.sim._backend import real_dtype_of
 from eqqnn.sim._sector._algebra import _Algebra
 from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep
+from eqqnn.sim._sector._numba_program import clear_tapes
 from eqqnn.sim._sector._reduce import _axpby
 from eqqnn.symmetry._young_form import OFFDIAGONAL_SIGN, young_orthogonal_form
 
@@ -585,8 +586,8 @@ def _kernel(n: int, two_j: int, device: torch.device, dtype: torch.dtype) -> _Se
 
 
 def clear_sector_caches() -> None:
-    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28)
-    and the pooled scratch buffers of the numba path.
+    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28),
+    the pooled scratch buffers and the sweep tapes of the numba path.
 
     Examples
     --------
@@ -596,3 +597,4 @@ def clear_sector_caches() -> None:
         _KERNELS.clear()
     young_orthogonal_form.cache_clear()  # type: ignore[attr-defined]
     SCRATCH.clear()
+    clear_tapes()

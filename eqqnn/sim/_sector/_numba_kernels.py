@@ -73,6 +73,7 @@ __all__ = [
     "chunks_for",
     "from_planar",
     "gate_pass",
+    "get_threads",
     "perm_pass",
     "set_threads",
     "to_planar",
@@ -94,195 +95,228 @@ def _range(n: int) -> Any:  # pragma: no cover - only used when numba is missing
 _prange = prange if AVAILABLE else _range
 
 
+def _core(fn: Any) -> Any:
+    """A serial row-range kernel, called by the parallel ones (here and in
+    :mod:`eqqnn.sim._sector._numba_program`)."""
+    if not AVAILABLE:
+        return fn
+    return njit(fastmath={"contract"}, cache=True, nogil=True)(fn)
+
+
+@_core
+def perm_rows(indptr, indices, values, x, y, lo, hi):  # pragma: no cover - compiled
+    r"""Rows ``[lo, hi)`` of ``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)``
+    arrays (``y`` is not ``x``)."""
+    width = x.shape[1]
+    for t in range(lo, hi):
+        a = indptr[t]
+        b = indptr[t + 1]
+        if a == b:
+            for r in range(width):
+                y[t, r] = 0.0
+            continue
+        v = values[a]
+        col = indices[a]
+        for r in range(width):
+            y[t, r] = v * x[col, r]
+        for k in range(a + 1, b):
+            v = values[k]
+            col = indices[k]
+            for r in range(width):
+                y[t, r] += v * x[col, r]
+
+
+@_core
+def gate_rows(indptr, indices, basis, coef, x, y, lo, hi):  # pragma: no cover - compiled
+    r"""Rows ``[lo, hi)`` of ``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` for planar
+    ``(d, 2R)`` states (``[re | im]`` of ``R`` complex columns in each row)."""
+    w2 = x.shape[1]
+    h = w2 // 2
+    nb = basis.shape[0]
+    o = np.empty(w2, dtype=x.dtype)
+    for t in range(lo, hi):
+        a = indptr[t]
+        b = indptr[t + 1]
+        for r in range(w2):
+            o[r] = 0.0
+        for k in range(a, b):
+            u = coef[0] * basis[0, k]
+            for p in range(1, nb):
+                u += coef[p] * basis[p, k]
+            ur = u.real
+            ui = u.imag
+            col = indices[k]
+            for r in range(h):
+                vr = x[col, r]
+                vi = x[col, h + r]
+                o[r] += ur * vr - ui * vi
+                o[h + r] += ur * vi + ui * vr
+        for r in range(w2):
+            y[t, r] = o[r]
+
+
+@_core
+def adjoint_rows(indptr, indices, basis, coef, xcoef, w, out, acc, lo, hi):  # pragma: no cover
+    r"""Rows ``[lo, hi)`` of the adjoint step on the planar
+    ``W = [ψ_re | ψ_im | μ_re | μ_im]`` ``(d, 4R)``: ``out = M W`` with
+    ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[a, r]`` the part of
+    :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` of these rows, with
+    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)` (summed in double precision).
+
+    Every sum over the batch index ``r`` is elementwise (rows of partial sums), so the
+    loops vectorize without reassociation.
+    """
+    w4 = w.shape[1]
+    h = w4 // 4
+    nb = basis.shape[0]
+    m = xcoef.shape[0]
+    pr = np.zeros((m, h), dtype=np.float64)
+    pi = np.zeros((m, h), dtype=np.float64)
+    o = np.empty(w4, dtype=w.dtype)
+    rr = np.empty((m, h), dtype=w.dtype)
+    ri = np.empty((m, h), dtype=w.dtype)
+    for t in range(lo, hi):
+        a = indptr[t]
+        b = indptr[t + 1]
+        for r in range(w4):
+            o[r] = 0.0
+        for g in range(m):
+            for r in range(h):
+                rr[g, r] = 0.0
+                ri[g, r] = 0.0
+        for k in range(a, b):
+            u = coef[0] * basis[0, k]
+            for p in range(1, nb):
+                u += coef[p] * basis[p, k]
+            ur = u.real
+            ui = u.imag
+            col = indices[k]
+            for r in range(h):
+                vr = w[col, r]
+                vi = w[col, h + r]
+                o[r] += ur * vr - ui * vi
+                o[h + r] += ur * vi + ui * vr
+            for r in range(h):
+                vr = w[col, 2 * h + r]
+                vi = w[col, 3 * h + r]
+                o[2 * h + r] += ur * vr - ui * vi
+                o[3 * h + r] += ur * vi + ui * vr
+            for g in range(m):
+                x = xcoef[g, 0] * basis[0, k]
+                for p in range(1, nb):
+                    x += xcoef[g, p] * basis[p, k]
+                xr = x.real
+                xi = x.imag
+                for r in range(h):
+                    vr = w[col, r]
+                    vi = w[col, h + r]
+                    rr[g, r] += xr * vr - xi * vi
+                    ri[g, r] += xr * vi + xi * vr
+        for g in range(m):
+            for r in range(h):
+                mr = w[t, 2 * h + r]
+                mi = w[t, 3 * h + r]
+                pr[g, r] += mr * rr[g, r] + mi * ri[g, r]
+                pi[g, r] += mr * ri[g, r] - mi * rr[g, r]
+        for r in range(w4):
+            out[t, r] = o[r]
+    for g in range(m):
+        for r in range(h):
+            acc[g, r] = pr[g, r] + 1j * pi[g, r]
+
+
+@_core
+def adjoint1_rows(indptr, indices, basis, coef, xcoef, w, out, acc, lo, hi):  # pragma: no cover
+    r""":func:`adjoint_rows` for one generator (``xcoef`` of shape ``(1, nb)``): the
+    :math:`\psi` half of every gathered row is loaded once for ``out`` and for
+    :math:`X\psi`."""
+    w4 = w.shape[1]
+    h = w4 // 4
+    nb = basis.shape[0]
+    pr = np.zeros(h, dtype=np.float64)
+    pi = np.zeros(h, dtype=np.float64)
+    o = np.empty(w4, dtype=w.dtype)
+    rr = np.empty(h, dtype=w.dtype)
+    ri = np.empty(h, dtype=w.dtype)
+    for t in range(lo, hi):
+        a = indptr[t]
+        b = indptr[t + 1]
+        for r in range(w4):
+            o[r] = 0.0
+        for r in range(h):
+            rr[r] = 0.0
+            ri[r] = 0.0
+        for k in range(a, b):
+            u = coef[0] * basis[0, k]
+            x = xcoef[0, 0] * basis[0, k]
+            for p in range(1, nb):
+                u += coef[p] * basis[p, k]
+                x += xcoef[0, p] * basis[p, k]
+            ur = u.real
+            ui = u.imag
+            xr = x.real
+            xi = x.imag
+            col = indices[k]
+            for r in range(h):
+                vr = w[col, r]
+                vi = w[col, h + r]
+                o[r] += ur * vr - ui * vi
+                o[h + r] += ur * vi + ui * vr
+                rr[r] += xr * vr - xi * vi
+                ri[r] += xr * vi + xi * vr
+            for r in range(h):
+                vr = w[col, 2 * h + r]
+                vi = w[col, 3 * h + r]
+                o[2 * h + r] += ur * vr - ui * vi
+                o[3 * h + r] += ur * vi + ui * vr
+        for r in range(h):
+            mr = w[t, 2 * h + r]
+            mi = w[t, 3 * h + r]
+            pr[r] += mr * rr[r] + mi * ri[r]
+            pi[r] += mr * ri[r] - mi * rr[r]
+        for r in range(w4):
+            out[t, r] = o[r]
+    for r in range(h):
+        acc[0, r] = pr[r] + 1j * pi[r]
+
+
 @_jit
 def perm_pass(indptr, indices, values, x, y, chunks):  # pragma: no cover - compiled
     r"""``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays (``y`` is not ``x``)."""
-    d, width = x.shape
+    d = x.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
-        lo = c * size
-        hi = min(d, lo + size)
-        for t in range(lo, hi):
-            a = indptr[t]
-            b = indptr[t + 1]
-            if a == b:
-                for r in range(width):
-                    y[t, r] = 0.0
-                continue
-            v = values[a]
-            col = indices[a]
-            for r in range(width):
-                y[t, r] = v * x[col, r]
-            for k in range(a + 1, b):
-                v = values[k]
-                col = indices[k]
-                for r in range(width):
-                    y[t, r] += v * x[col, r]
+        perm_rows(indptr, indices, values, x, y, c * size, min(d, c * size + size))
 
 
 @_jit
 def gate_pass(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover - compiled
-    r"""``y_t = Σ_k (Σ_π coef_π basis_{πk}) x_{col(k)}`` for planar ``(d, 2R)`` states
-    (``[re | im]`` of ``R`` complex columns in each row)."""
-    d, w2 = x.shape
-    h = w2 // 2
-    nb = basis.shape[0]
+    r""":func:`gate_rows` on every row, in ``chunks`` parallel row blocks."""
+    d = x.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
-        lo = c * size
-        hi = min(d, lo + size)
-        o = np.empty(w2, dtype=x.dtype)
-        for t in range(lo, hi):
-            a = indptr[t]
-            b = indptr[t + 1]
-            for r in range(w2):
-                o[r] = 0.0
-            for k in range(a, b):
-                u = coef[0] * basis[0, k]
-                for p in range(1, nb):
-                    u += coef[p] * basis[p, k]
-                ur = u.real
-                ui = u.imag
-                col = indices[k]
-                for r in range(h):
-                    vr = x[col, r]
-                    vi = x[col, h + r]
-                    o[r] += ur * vr - ui * vi
-                    o[h + r] += ur * vi + ui * vr
-            for r in range(w2):
-                y[t, r] = o[r]
+        gate_rows(indptr, indices, basis, coef, x, y, c * size, min(d, c * size + size))
 
 
 @_jit
 def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r"""Adjoint step on the planar ``W = [ψ_re | ψ_im | μ_re | μ_im]`` ``(d, 4R)``:
-    ``out = M W`` with ``M_{tk} = Σ_π coef_π basis_{πk}``, and ``acc[c, a, r]`` the part
-    of :math:`\sum_t \bar\mu_{tr} (X_a \psi)_{tr}` of row block ``c``, with
-    :math:`X_a = \sum_\pi \mathrm{xcoef}_{a\pi} D(\pi)` (summed in double precision).
-
-    Every sum over the batch index ``r`` is elementwise (per-block rows of partial sums), so
-    the loops vectorize without reassociation.
-    """
-    d, w4 = w.shape
-    h = w4 // 4
-    nb = basis.shape[0]
-    m = xcoef.shape[0]
+    r""":func:`adjoint_rows` on every row in ``chunks`` parallel row blocks; ``acc[c]``
+    receives block ``c``'s overlaps."""
+    d = w.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
-        hi = min(d, lo + size)
-        pr = np.zeros((m, h), dtype=np.float64)
-        pi = np.zeros((m, h), dtype=np.float64)
-        o = np.empty(w4, dtype=w.dtype)
-        rr = np.empty((m, h), dtype=w.dtype)
-        ri = np.empty((m, h), dtype=w.dtype)
-        for t in range(lo, hi):
-            a = indptr[t]
-            b = indptr[t + 1]
-            for r in range(w4):
-                o[r] = 0.0
-            for g in range(m):
-                for r in range(h):
-                    rr[g, r] = 0.0
-                    ri[g, r] = 0.0
-            for k in range(a, b):
-                u = coef[0] * basis[0, k]
-                for p in range(1, nb):
-                    u += coef[p] * basis[p, k]
-                ur = u.real
-                ui = u.imag
-                col = indices[k]
-                for r in range(h):
-                    vr = w[col, r]
-                    vi = w[col, h + r]
-                    o[r] += ur * vr - ui * vi
-                    o[h + r] += ur * vi + ui * vr
-                for r in range(h):
-                    vr = w[col, 2 * h + r]
-                    vi = w[col, 3 * h + r]
-                    o[2 * h + r] += ur * vr - ui * vi
-                    o[3 * h + r] += ur * vi + ui * vr
-                for g in range(m):
-                    x = xcoef[g, 0] * basis[0, k]
-                    for p in range(1, nb):
-                        x += xcoef[g, p] * basis[p, k]
-                    xr = x.real
-                    xi = x.imag
-                    for r in range(h):
-                        vr = w[col, r]
-                        vi = w[col, h + r]
-                        rr[g, r] += xr * vr - xi * vi
-                        ri[g, r] += xr * vi + xi * vr
-            for g in range(m):
-                for r in range(h):
-                    mr = w[t, 2 * h + r]
-                    mi = w[t, 3 * h + r]
-                    pr[g, r] += mr * rr[g, r] + mi * ri[g, r]
-                    pi[g, r] += mr * ri[g, r] - mi * rr[g, r]
-            for r in range(w4):
-                out[t, r] = o[r]
-        for g in range(m):
-            for r in range(h):
-                acc[c, g, r] = pr[g, r] + 1j * pi[g, r]
+        adjoint_rows(indptr, indices, basis, coef, xcoef, w, out, acc[c], lo, min(d, lo + size))
 
 
 @_jit
 def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r""":func:`adjoint_pass` for one generator (``xcoef`` of shape ``(1, nb)``): the
-    :math:`\psi` half of every gathered row is loaded once for ``out`` and for
-    :math:`X\psi`."""
-    d, w4 = w.shape
-    h = w4 // 4
-    nb = basis.shape[0]
+    r""":func:`adjoint1_rows` (one generator) on every row in ``chunks`` parallel blocks."""
+    d = w.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
-        hi = min(d, lo + size)
-        pr = np.zeros(h, dtype=np.float64)
-        pi = np.zeros(h, dtype=np.float64)
-        o = np.empty(w4, dtype=w.dtype)
-        rr = np.empty(h, dtype=w.dtype)
-        ri = np.empty(h, dtype=w.dtype)
-        for t in range(lo, hi):
-            a = indptr[t]
-            b = indptr[t + 1]
-            for r in range(w4):
-                o[r] = 0.0
-            for r in range(h):
-                rr[r] = 0.0
-                ri[r] = 0.0
-            for k in range(a, b):
-                u = coef[0] * basis[0, k]
-                x = xcoef[0, 0] * basis[0, k]
-                for p in range(1, nb):
-                    u += coef[p] * basis[p, k]
-                    x += xcoef[0, p] * basis[p, k]
-                ur = u.real
-                ui = u.imag
-                xr = x.real
-                xi = x.imag
-                col = indices[k]
-                for r in range(h):
-                    vr = w[col, r]
-                    vi = w[col, h + r]
-                    o[r] += ur * vr - ui * vi
-                    o[h + r] += ur * vi + ui * vr
-                    rr[r] += xr * vr - xi * vi
-                    ri[r] += xr * vi + xi * vr
-                for r in range(h):
-                    vr = w[col, 2 * h + r]
-                    vi = w[col, 3 * h + r]
-                    o[2 * h + r] += ur * vr - ui * vi
-                    o[3 * h + r] += ur * vi + ui * vr
-            for r in range(h):
-                mr = w[t, 2 * h + r]
-                mi = w[t, 3 * h + r]
-                pr[r] += mr * rr[r] + mi * ri[r]
-                pi[r] += mr * ri[r] - mi * rr[r]
-            for r in range(w4):
-                out[t, r] = o[r]
-        for r in range(h):
-            acc[c, 0, r] = pr[r] + 1j * pi[r]
+        adjoint1_rows(indptr, indices, basis, coef, xcoef, w, out, acc[c], lo, min(d, lo + size))
 
 
 def to_planar(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -309,6 +343,11 @@ def set_threads(threads: int) -> None:
     """Use ``threads`` (clipped to numba's pool) for the following kernel calls."""
     if AVAILABLE:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def get_threads() -> int:
+    """Threads the following kernel calls use (1 without numba)."""
+    return int(numba.get_num_threads()) if AVAILABLE else 1
 
 
 def chunks_for(rows: int) -> int:

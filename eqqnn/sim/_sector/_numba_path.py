@@ -22,6 +22,7 @@ from eqqnn.errors import BackendError
 from eqqnn.sim._sector import _free_kernels as _free
 from eqqnn.sim._sector import _kernels
 from eqqnn.sim._sector import _numba_kernels as _nb
+from eqqnn.sim._sector import _numba_program as _tape
 from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep, _Program, _Relabel
 from eqqnn.sim._sector._kernels import _CsrOp, _FreeOp, _SectorKernel
@@ -31,11 +32,20 @@ from eqqnn.sim._sector._states import _Sector
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
+#: Real entries of a state below which a tape runs as one block.
+_TAPE_SERIAL_ENTRIES = 1 << 12
+
+#: Whether small sectors run each sweep as one tape call
+#: (:mod:`eqqnn.sim._sector._numba_program`); ``False`` makes one call per pass.
+TAPED = True
+
 #: ``[passes, bytes read + written, flops]`` of the numba kernels when set to a list
 #: (benchmarks; a list of two counts only passes and bytes).  Flops per stored entry and
-#: column: a relabelling 2 (real entry times real column), a gate 8 (complex entry times
-#: complex column, accumulated), an adjoint step with ``m`` generators 16 + 8m (ψ and μ,
-#: and :math:`X_a ψ`), plus 8m per row and column for the overlaps.
+#: column: a relabelling 2 (real entry times real column; 1 for a row's first entry), a
+#: gate 8 (complex entry times complex column, accumulated), an adjoint step with ``m``
+#: generators 16 + 8m (ψ and μ, and :math:`X_a ψ`), plus 8m per row and column for the
+#: overlaps; matrix-free passes per row and column: 14, an adjoint step 28 + 22m
+#: (:func:`_pass_flops`).  A sweep run as one tape is counted pass by pass alike.
 NUMBA_STATS: list[int] | None = None
 
 
@@ -98,10 +108,99 @@ class _NumbaRun:
                 _free.free_gate_pass(*self._free_args(op), one, self.cur, out, self.chunks)
             else:
                 _nb.perm_pass(op.indptr, op.indices, op.basis[0], self.cur, out, self.chunks)
-            _count(op, self.cur, 2 * self.cur.shape[1])
+            _count(op, self.cur, _PERMUTATION)
             self._advance(out, owned)
             owned = True
         return owned
+
+    # -- whole sweeps in one call (small sectors with stored operators)
+    @property
+    def taped(self) -> bool:
+        """Whether this run's sweeps are one :mod:`~eqqnn.sim._sector._numba_program`
+        call each (stored operators, at most ``PROGRAM_MAX_ROWS`` rows)."""
+        return TAPED and not self.free and self.cur.shape[0] <= _tape.PROGRAM_MAX_ROWS
+
+    def _blocks(self, columns: int) -> int:
+        """Column blocks of a tape call: one per thread, one in all for a tiny state."""
+        if self.cur.size < _TAPE_SERIAL_ENTRIES:
+            return 1
+        blocks = max(1, min(columns, _nb.get_threads()))
+        return -(-columns // -(-columns // blocks))  # no empty block
+
+    def _entries(self, prog: _Program, backward: bool) -> list[tuple[_CsrOp, int]]:
+        """``(operator, slot)`` passes of the forward or backward sweep (slot: the gate
+        step's row of the coefficient arrays, ``-1`` for a permutation)."""
+        slots = _gate_slots(prog)
+        order = range(len(prog.steps) - 1, -1, -1) if backward else range(len(prog.steps))
+        entries: list[tuple[_CsrOp, int]] = []
+        for i in order:
+            step = prog.steps[i]
+            if isinstance(step, _Relabel):
+                entries += [(op, -1) for op in self.word(step.ks[::-1] if backward else step.ks)]
+                continue
+            pre, op, post = self.plan(step)
+            entries += [(o, -1) for o in pre] + [(op, slots[i])] + [(o, -1) for o in post]
+        return entries
+
+    def _tape(self, prog: _Program, backward: bool) -> _tape.SweepTape:
+        key = ("backward" if backward else "forward", self.kern, self.large)
+        return _tape.sweep_tape(prog, key, lambda: self._entries(prog, backward))
+
+    def _finish_tape(self, tape: _tape.SweepTape, other: np.ndarray) -> None:
+        """After a sweep that started in ``cur`` (owned) and ping-ponged with ``other``."""
+        if tape.kinds.shape[0] % 2:  # an odd number of passes ends in ``other``
+            self.cur, other = other, self.cur
+        self.spare.append(other)
+
+    def forward_tape(self, prog: _Program, coefs: dict[int, tuple], owned: bool) -> bool:
+        """All forward passes in one call; returns whether ``cur`` is owned (it is)."""
+        tape = self._tape(prog, backward=False)
+        if not tape.kinds.shape[0]:
+            return owned
+        rows = _coefficient_rows(prog, coefs, 0, self.cur.dtype)
+        blocks = self._blocks(self.cur.shape[1] // 2)
+        if blocks == 1:  # the planar state is its own single block
+            if not owned:  # the sweep writes both buffers
+                self.cur = self.cur.copy()
+            other = self._next()
+            _tape.forward_sweep(*_tape_arrays(tape), rows, self.cur[None], other[None])
+            self._finish_tape(tape, other)
+        else:
+            x = _to_blocks(self.cur, 2, blocks)
+            y = SCRATCH.take_like(x)
+            _tape.forward_sweep(*_tape_arrays(tape), rows, x, y)
+            out = self._next() if owned else SCRATCH.take_like(self.cur)
+            _from_blocks(y if tape.kinds.shape[0] % 2 else x, 2, out)
+            SCRATCH.give([x, y])
+            self._advance(out, owned)
+        _count_tape(tape, self.cur)
+        return True
+
+    def adjoint_tape(self, prog: _Program, coefs: dict[int, tuple]) -> dict[int, np.ndarray]:
+        """The backward sweep of ``W = [ψ | μ]`` (``cur``, owned) in one call:
+        ``{step: (m,) <μ|X_a|ψ>}``.  ``cur`` is not valid afterwards (only released)."""
+        tape = self._tape(prog, backward=True)
+        slots = _gate_slots(prog)
+        dc = _coefficient_rows(prog, coefs, 1, self.cur.dtype)
+        xc, ms = _generator_rows(prog, coefs, self.cur.dtype)
+        quarter = self.cur.shape[1] // 4
+        blocks = self._blocks(quarter)
+        width = -(-quarter // blocks)
+        acc = np.zeros((len(ms), xc.shape[1], blocks * width), dtype=np.complex128)
+        if tape.kinds.shape[0]:
+            if blocks == 1:
+                other = self._next()
+                w, out = self.cur[None], other[None]
+                _tape.adjoint_sweep(*_tape_arrays(tape), dc, xc, ms, w, out, acc)
+                self.spare.append(other)
+            else:
+                w = _to_blocks(self.cur, 4, blocks)
+                out = SCRATCH.take_like(w)
+                _tape.adjoint_sweep(*_tape_arrays(tape), dc, xc, ms, w, out, acc)
+                SCRATCH.give([w, out])
+            _count_tape(tape, self.cur, ms)
+        sums = acc.sum(axis=2)
+        return {i: sums[slot, : ms[slot]] for i, slot in slots.items()}
 
     def _complex(self, coef: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(coef, dtype=np.result_type(self.cur.dtype, np.complex64))
@@ -115,7 +214,7 @@ class _NumbaRun:
             _nb.gate_pass(
                 op.indptr, op.indices, op.basis, self._complex(coef), self.cur, out, self.chunks
             )
-        _count(op, self.cur, 4 * self.cur.shape[1])
+        _count(op, self.cur, _GATE)
         self._advance(out, owned)
         return out
 
@@ -136,7 +235,7 @@ class _NumbaRun:
                 acc,
                 self.chunks,
             )
-            _count(op, self.cur, (4 + 2 * m) * quarter * 4, 8 * m * quarter)
+            _count(op, self.cur, _ADJOINT, m)
             self._advance(out, True)
             return acc.sum(axis=(0, 2))
         kernel = _nb.adjoint_pass1 if m == 1 else _nb.adjoint_pass
@@ -151,20 +250,136 @@ class _NumbaRun:
             acc,
             self.chunks,
         )
-        _count(op, self.cur, (4 + 2 * m) * quarter * 4, 8 * m * quarter)
+        _count(op, self.cur, _ADJOINT, m)
         self._advance(out, True)
         return acc.sum(axis=(0, 2))
 
 
-def _count(op: _CsrOp | _FreeOp, x: np.ndarray, per_entry: int, per_row: int = 0) -> None:
-    """Count one pass over ``x`` (``per_entry`` flops per stored entry of ``op``,
-    ``per_row`` per row of ``x``) in :data:`NUMBA_STATS`."""
+def _gate_slots(prog: _Program) -> dict[int, int]:
+    """Row of every gate step (by index in ``prog.steps``) in the coefficient arrays."""
+    gates = [i for i, step in enumerate(prog.steps) if not isinstance(step, _Relabel)]
+    return {i: slot for slot, i in enumerate(gates)}
+
+
+def _coefficient_rows(
+    prog: _Program, coefs: dict[int, tuple], which: int, real: np.dtype
+) -> np.ndarray:
+    """``(G, nb)`` coefficients ``coefs[i][which]`` of the gate steps, zero-padded."""
+    slots = _gate_slots(prog)
+    width = max((prog.steps[i].algebra.size for i in slots), default=1)
+    rows = np.zeros((max(1, len(slots)), width), dtype=np.result_type(real, np.complex64))
+    for i, slot in slots.items():
+        c = np.asarray(coefs[i][which]).ravel()
+        rows[slot, : c.shape[0]] = c
+    return rows
+
+
+def _generator_rows(
+    prog: _Program, coefs: dict[int, tuple], real: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(G, m_max, nb)`` generator coefficients of the gate steps and ``(G,)`` their ``m``."""
+    slots = _gate_slots(prog)
+    width = max((prog.steps[i].algebra.size for i in slots), default=1)
+    ms = np.zeros(max(1, len(slots)), dtype=np.int32)
+    for i, slot in slots.items():
+        ms[slot] = len(coefs[i][2])
+    rows = np.zeros((ms.shape[0], int(ms.max()), width), dtype=np.result_type(real, np.complex64))
+    for i, slot in slots.items():
+        if ms[slot]:
+            x = np.asarray(coefs[i][2]).reshape(ms[slot], -1)
+            rows[slot, :, : x.shape[1]] = x
+    return rows, ms
+
+
+def _to_blocks(x: np.ndarray, parts: int, blocks: int) -> np.ndarray:
+    """``(blocks, d, parts·w)`` pooled copy of a planar ``(d, parts·R)`` state: block
+    ``c`` holds columns ``[c·w, (c+1)·w)`` of every part, ``w = ⌈R / blocks⌉``, zero-padded."""
+    d, total = x.shape
+    columns = total // parts
+    width = -(-columns // blocks)
+    out = SCRATCH.take((blocks, d, parts * width), x.dtype)
+    if blocks * width != columns:
+        out.fill(0.0)
+    src = x.reshape(d, parts, columns)
+    view = out.reshape(blocks, d, parts, width)
+    for c in range(blocks):
+        lo, hi = c * width, min(columns, (c + 1) * width)
+        view[c, :, :, : max(0, hi - lo)] = src[:, :, lo:hi]
+    return out
+
+
+def _from_blocks(xb: np.ndarray, parts: int, out: np.ndarray) -> None:
+    """Write a blocked state (:func:`_to_blocks`) back into the planar ``out``."""
+    blocks, d, total = xb.shape
+    width = total // parts
+    columns = out.shape[1] // parts
+    src = xb.reshape(blocks, d, parts, width)
+    view = out.reshape(d, parts, columns)
+    for c in range(blocks):
+        lo, hi = c * width, min(columns, (c + 1) * width)
+        view[:, :, lo:hi] = src[c, :, :, : max(0, hi - lo)]
+
+
+def _tape_arrays(tape: _tape.SweepTape) -> tuple[np.ndarray, ...]:
+    return (
+        tape.kinds,
+        tape.ops,
+        tape.slots,
+        tape.ptr_off,
+        tape.idx_off,
+        tape.bas_off,
+        tape.nbs,
+        tape.nnzs,
+        tape.ptr,
+        tape.idx,
+        tape.bas,
+    )
+
+
+def _count_tape(tape: _tape.SweepTape, x: np.ndarray, ms: np.ndarray | None = None) -> None:
+    """Count a tape's passes in :data:`NUMBA_STATS` as the per-pass kernels would
+    (``ms`` given: a backward tape on ``W``)."""
+    if NUMBA_STATS is None:
+        return
+    for (op, gate), slot in zip(tape.passes, tape.slots, strict=True):
+        if not gate:
+            _count(op, x, _PERMUTATION)
+        elif ms is None:
+            _count(op, x, _GATE)
+        else:
+            _count(op, x, _ADJOINT, int(ms[slot]))
+
+
+_PERMUTATION, _GATE, _ADJOINT = range(3)
+
+
+def _pass_flops(op: _CsrOp | _FreeOp, x: np.ndarray, kind: int, m: int = 0) -> int:
+    """Floating-point operations of one pass of ``kind`` over ``x`` (see
+    :data:`NUMBA_STATS`): per stored entry and real column a permutation does a
+    multiply-add (a multiply for the first entry of a row), per entry and complex column a
+    gate 8, an adjoint step 16 + 8m plus 8m per row for the overlaps; a matrix-free pass
+    does 14 per row and complex column (gate or permutation), an adjoint step 28 + 22m."""
+    rows, width = x.shape
+    if isinstance(op, _FreeOp):
+        if kind == _ADJOINT:
+            return rows * (width // 4) * (28 + 22 * m)
+        return rows * (width // 2) * 14
+    nnz = round(op.fill * rows)
+    if kind == _PERMUTATION:
+        return (2 * nnz - rows) * width
+    if kind == _GATE:
+        return 8 * nnz * (width // 2)
+    quarter = width // 4
+    return ((16 + 8 * m) * nnz + 8 * m * rows) * quarter
+
+
+def _count(op: _CsrOp | _FreeOp, x: np.ndarray, kind: int, m: int = 0) -> None:
+    """Count one pass of ``kind`` over ``x`` in :data:`NUMBA_STATS`."""
     if NUMBA_STATS is not None:
         NUMBA_STATS[0] += 1
         NUMBA_STATS[1] += int(x.nbytes * (op.fill + 1))
         if len(NUMBA_STATS) > 2:
-            rows = x.shape[0]
-            NUMBA_STATS[2] += round(op.fill * rows) * per_entry + rows * per_row
+            NUMBA_STATS[2] += _pass_flops(op, x, kind, m)
 
 
 def _planar_copy(data: torch.Tensor) -> np.ndarray:
@@ -192,20 +407,22 @@ def _numba_forward(
     theta = params.detach().to("cpu", torch.float64)
     runs = [_NumbaRun(s.kernel, _planar_copy(s.data), _is_large(s.data), free) for s in sectors]
     owned = [True] * len(sectors)  # the planar copies
+    coefs = {} if coefs is None else coefs
     for i, step in enumerate(prog.steps):
-        if isinstance(step, _Relabel):
-            for j, run in enumerate(runs):
+        if not isinstance(step, _Relabel):
+            coefs[i] = step.coefficients(theta)
+    for j, run in enumerate(runs):
+        if run.taped:
+            owned[j] = run.forward_tape(prog, coefs, owned[j])
+            continue
+        for i, step in enumerate(prog.steps):
+            if isinstance(step, _Relabel):
                 ops = run.word(step.ks)
                 owned[j] = run.perms(ops, owned[j]) if ops else owned[j]
-            continue
-        coef = step.coefficients(theta)
-        if coefs is not None:
-            coefs[i] = coef
-        c = coef[0]
-        for j, run in enumerate(runs):
+                continue
             pre, op, post = run.plan(step)
             owned[j] = run.perms(pre, owned[j]) if pre else owned[j]
-            run.gate(op, c, owned[j])
+            run.gate(op, coefs[i][0], owned[j])
             owned[j] = run.perms(post)
     return runs, owned
 
@@ -285,21 +502,27 @@ class _NumbaExpectation(torch.autograd.Function):
         SCRATCH.give(ctx.states + ctx.lams)  # copied into W
         ctx.states = ctx.lams = None
         coefs = ctx.coefs
+        totals: dict[int, np.ndarray] = {}
+        for run in runs:
+            if run.taped:
+                for i, part in run.adjoint_tape(prog, coefs).items():
+                    totals[i] = totals[i] + part if i in totals else part
+        stepped = [run for run in runs if not run.taped]
         for i in range(len(prog.steps) - 1, -1, -1):
             step = prog.steps[i]
             if isinstance(step, _Relabel):
                 word = step.ks[::-1]
-                for run in runs:
+                for run in stepped:
                     run.perms(run.word(word))
                 continue
             _, dcoef, xcoef = coefs[i]
             m = len(xcoef)
-            total = np.zeros(m, dtype=np.complex128)
+            total = totals.get(i, np.zeros(m, dtype=np.complex128))
             xc = np.asarray(xcoef).reshape(m, step.algebra.size)
-            for run in runs:
+            for run in stepped:
                 pre, op, post = run.plan(step)
                 run.perms(pre)
-                total += run.adjoint(op, dcoef, xc)
+                total = total + run.adjoint(op, dcoef, xc)
                 run.perms(post)
             if m:
                 np.add.at(grad, list(step.params), 2.0 * total.real)

@@ -1,0 +1,127 @@
+"""Whole sweeps as one numba call (``_numba_program``): the same values and gradients as
+one call per pass, and as the dense simulator, whatever the column blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from eqqnn.circuits import su2_qcnn
+from eqqnn.sim import SpinSectorBackend, StatevectorBackend
+from eqqnn.sim._sector import _numba_kernels as nb
+from eqqnn.sim._sector import _numba_path, _numba_program, clear_sector_caches
+from eqqnn.testing import random_parameters, random_state_batch
+
+pytestmark = pytest.mark.skipif(not nb.AVAILABLE, reason="numba is not installed")
+
+
+def _step(
+    backend: SpinSectorBackend, n: int, batch: int, seed: int, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor, dict[float, torch.Tensor]]:
+    c = su2_qcnn(n)
+    theta = random_parameters(c, seed=seed).requires_grad_(True)
+    psi = random_state_batch(n, batch, seed=seed).to(dtype)  # every spin sector
+    weights = torch.linspace(-1.0, 2.0, batch, dtype=theta.dtype)
+    value = backend.expectation(c, theta, psi)
+    (grad,) = torch.autograd.grad((value.to(theta.dtype) * weights).sum(), theta)
+    final = backend.final_sector_states(c, theta.detach(), psi)
+    return value.detach(), grad, final
+
+
+@pytest.mark.parametrize(
+    ("n", "batch", "blocks"), [(6, 1, 1), (8, 5, 2), (8, 5, 3), (10, 2, 2), (10, 7, 4), (12, 3, 1)]
+)
+def test_taped_sweeps_equal_one_call_per_pass(
+    n: int, batch: int, blocks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values, gradients and final states agree to 1e-12 in complex128 (the column
+    blocks, padding included, change only the order of nothing: each column is its own)."""
+    monkeypatch.setattr(_numba_path, "_TAPE_SERIAL_ENTRIES", 0)
+    monkeypatch.setattr(nb, "get_threads", lambda: blocks)
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    results = {}
+    for taped in (True, False):
+        monkeypatch.setattr(_numba_path, "TAPED", taped)
+        results[taped] = _step(backend, n, batch, seed=n + batch, dtype=torch.complex128)
+    (v1, g1, f1), (v0, g0, f0) = results[True], results[False]
+    torch.testing.assert_close(v1, v0, atol=1e-12, rtol=0)
+    torch.testing.assert_close(g1, g0, atol=1e-12, rtol=0)
+    assert f1.keys() == f0.keys()
+    for spin in f0:
+        torch.testing.assert_close(f1[spin], f0[spin], atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.complex128, torch.complex64])
+def test_taped_sweeps_match_the_dense_simulator(
+    dtype: torch.dtype, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An independent reference: the dense statevector's value and gradient."""
+    monkeypatch.setattr(_numba_path, "_TAPE_SERIAL_ENTRIES", 0)
+    tol = 1e-10 if dtype == torch.complex128 else 2e-5
+    v, g, _ = _step(SpinSectorBackend(kernel="numba"), 8, 4, seed=11, dtype=dtype)
+    c = su2_qcnn(8)
+    theta = random_parameters(c, seed=11).requires_grad_(True)
+    psi = random_state_batch(8, 4, seed=11)
+    value = StatevectorBackend().expectation(c, theta, psi)
+    weights = torch.linspace(-1.0, 2.0, 4, dtype=theta.dtype)
+    (grad,) = torch.autograd.grad((value * weights).sum(), theta)
+    torch.testing.assert_close(v.to(torch.float64), value.detach(), atol=tol, rtol=0)
+    torch.testing.assert_close(g, grad, atol=tol, rtol=0)
+
+
+def test_tapes_are_cached_per_program_and_released(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = []
+    original = _numba_program._tape
+
+    def counting(entries: list) -> _numba_program.SweepTape:
+        built.append(len(entries))
+        return original(entries)
+
+    monkeypatch.setattr(_numba_program, "_tape", counting)
+    clear_sector_caches()
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    c = su2_qcnn(8)
+    psi = random_state_batch(8, 2, seed=1)  # four spin sectors
+    for seed in (1, 2):
+        theta = random_parameters(c, seed=seed).requires_grad_(True)
+        backend.expectation(c, theta, psi).sum().backward()
+    sectors = len(backend.final_sector_states(c, theta.detach(), psi))
+    assert len(built) == 2 * sectors  # a forward and a backward tape per sector, once
+    assert all(size > 0 for size in built)
+    clear_sector_caches()
+    assert not _numba_program._TAPES
+
+
+def test_large_sectors_and_matrix_free_runs_make_one_call_per_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    monkeypatch.setattr(_numba_program, "forward_sweep", lambda *a: calls.append(a))
+    monkeypatch.setattr(_numba_program, "PROGRAM_MAX_ROWS", 4)  # only tiny sectors
+    c = su2_qcnn(8)
+    theta = random_parameters(c, seed=5)
+    psi = torch.zeros(1, 2**8, dtype=torch.complex128)
+    psi[0, 0b01010101] = 1.0  # spread over sectors of up to 28 rows
+    SpinSectorBackend(kernel="numba", operators="stored").expectation(c, theta, psi)
+    rows = [a[-2].shape[-2] for a in calls]
+    assert rows and max(rows) <= 4
+    calls.clear()
+    SpinSectorBackend(kernel="numba", operators="on_the_fly").expectation(c, theta, psi)
+    assert not calls
+
+
+def test_blocks_leave_no_block_empty() -> None:
+    run = _numba_path._NumbaRun.__new__(_numba_path._NumbaRun)
+    run.cur = np.zeros((100, 100))
+    for columns in range(1, 40):
+        for threads in range(1, 9):
+            nb_threads = nb.get_threads
+            try:
+                nb.get_threads = lambda t=threads: t  # type: ignore[assignment]
+                blocks = run._blocks(columns)
+            finally:
+                nb.get_threads = nb_threads  # type: ignore[assignment]
+            width = -(-columns // blocks)
+            assert 1 <= blocks <= min(columns, threads)
+            assert (blocks - 1) * width < columns  # the last block holds a column
