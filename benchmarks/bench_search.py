@@ -28,7 +28,7 @@ from eqqnn.circuits import graded_qcnn, symmetry_graded_generators
 from eqqnn.classical import LinearStackMoves, discretize_mixture_stack, mixture_stack_weights
 from eqqnn.models import AffineSigmoid, LayerSymmetry, QuantumClassifier, QuantumLayerMoves
 from eqqnn.studies import chirality_data, ring_net
-from eqqnn.studies._nas import _ring
+from eqqnn.studies._nas_tasks import _ring, mixed_layer
 from eqqnn.testing import random_state_batch
 from eqqnn.training import DartsConfig, EvolutionConfig, TensorData, darts_search, evolve
 
@@ -36,7 +36,7 @@ _, _, _, ROTATIONS = _ring(5)
 
 
 def _ring_net(seed: int, mixed: bool) -> torch.nn.Module:
-    return ring_net(seed, kind="mixed" if mixed else "equivariant")
+    return ring_net(seed, mixed_layer if mixed else None)
 
 
 _chirality = chirality_data

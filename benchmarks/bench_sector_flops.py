@@ -57,6 +57,7 @@ def _kernel_rates(d: int, batch: int, repeats: int = 200) -> list[tuple[str, int
     import numba
 
     from eqqnn.sim._sector import _numba_kernels as nb
+    from eqqnn.sim._sector._numba_path import _NUMBA_SERIAL_ENTRIES
 
     rng = np.random.default_rng(0)
     indptr = np.arange(0, 2 * d + 1, 2, dtype=np.int64)
@@ -66,7 +67,8 @@ def _kernel_rates(d: int, batch: int, repeats: int = 200) -> list[tuple[str, int
     xcoef = np.array([[0.0, -1j]])
     x, y = rng.standard_normal((d, 2 * batch)), np.empty((d, 2 * batch))
     w, out = rng.standard_normal((d, 4 * batch)), np.empty((d, 4 * batch))
-    chunks = nb.chunks_for(d)
+    # the path's own rule: a state below _NUMBA_SERIAL_ENTRIES runs as one block
+    chunks = 1 if d * batch < _NUMBA_SERIAL_ENTRIES else nb.chunks_for(d)
     acc = np.zeros((chunks, 1, batch), dtype=np.complex128)
     kernels = {
         "gate_pass": (
