@@ -134,6 +134,8 @@ def cache_key(params: Mapping[str, Any]) -> str:
 def array_checksum(arrays: Mapping[str, np.ndarray]) -> str:
     """SHA-256 over the arrays in sorted-name order (name, dtype, shape and raw bytes).
 
+    The bytes are hashed in place (no copy of the array).
+
     Examples
     --------
     >>> a = {"x": np.arange(3)}
@@ -145,11 +147,43 @@ def array_checksum(arrays: Mapping[str, np.ndarray]) -> str:
     h = hashlib.sha256()
     for name in sorted(arrays):
         arr = np.ascontiguousarray(arrays[name])
-        h.update(name.encode("utf-8") + b"\0")
-        h.update(arr.dtype.str.encode("ascii") + b"\0")
-        h.update(repr(tuple(arr.shape)).encode("ascii") + b"\0")
-        h.update(arr.tobytes())
+        _hash_header(h, name, arr.dtype, arr.shape)
+        _hash_bytes(h, arr)
     return h.hexdigest()
+
+
+def _hash_header(h: Any, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    h.update(name.encode("utf-8") + b"\0")
+    h.update(dtype.str.encode("ascii") + b"\0")
+    h.update(repr(tuple(shape)).encode("ascii") + b"\0")
+
+
+def _hash_bytes(h: Any, arr: np.ndarray) -> None:
+    """Feed the raw bytes of a C-contiguous array to ``h`` without copying them."""
+    if arr.size:
+        h.update(arr.reshape(-1).view(np.uint8))
+
+
+#: Stored bytes read at a time when an array is converted as it is read.
+READ_BLOCK_BYTES = 64 << 20
+
+
+def _read_dataset(ds: Any, name: str, h: Any, dtype: np.dtype | None) -> np.ndarray:
+    """Read one HDF5 dataset, hashing its stored bytes into ``h``; with ``dtype``, convert
+    it block by block as it is read (the stored array is never whole in memory)."""
+    _hash_header(h, name, ds.dtype, ds.shape)
+    if dtype is None or ds.ndim == 0 or np.dtype(dtype) == ds.dtype:
+        arr = np.ascontiguousarray(ds[()])
+        _hash_bytes(h, arr)
+        return arr
+    out = np.empty(ds.shape, dtype=dtype)
+    row_bytes = max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)))
+    rows = max(1, READ_BLOCK_BYTES // row_bytes)
+    for lo in range(0, ds.shape[0], rows):
+        block = np.ascontiguousarray(ds[lo : lo + rows])
+        _hash_bytes(h, block)
+        out[lo : lo + rows] = block
+    return out
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -267,20 +301,33 @@ class DatasetCache:
         return path
 
     # ------------------------------------------------------------------ reading
-    def _read(self, path: Path, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Read and verify one file; raise :class:`CacheError` naming the problem."""
+    def _read(
+        self,
+        path: Path,
+        params: Mapping[str, Any],
+        dtypes: Mapping[str, np.dtype | type] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Read and verify one file; raise :class:`CacheError` naming the problem.  Arrays
+        named in ``dtypes`` are converted block by block as they are read."""
         expected_key = cache_key(params)
         expected_params = _canonical_json(dict(params))
+        dtypes = dtypes or {}
+        h = hashlib.sha256()
         try:
             with h5py.File(path, "r") as h5:
                 attrs = {k: h5.attrs[k] for k in h5.attrs}
-                arrays: dict[str, np.ndarray] = {}
+                names: list[str] = []
 
                 def visit(name: str, obj: object) -> None:
                     if isinstance(obj, h5py.Dataset):
-                        arrays[name] = obj[()]
+                        names.append(name)
 
                 h5.visititems(visit)
+                # checksum order: sorted names, as array_checksum
+                arrays = {
+                    name: _read_dataset(h5[name], name, h, dtypes.get(name))
+                    for name in sorted(names)
+                }
         except CacheError:
             raise
         except Exception as exc:  # h5py reports damage as OSError, KeyError, RuntimeError, ...
@@ -307,22 +354,27 @@ class DatasetCache:
             )
         if not arrays:
             raise CacheError("no arrays stored")
-        checksum = array_checksum(arrays)
+        checksum = h.hexdigest()
         if attr("checksum") != checksum:
             raise CacheError(f"array checksum mismatch (stored {attr('checksum')}, got {checksum})")
         return arrays
 
-    def load(self, params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
+    def load(
+        self, params: Mapping[str, Any], dtypes: Mapping[str, np.dtype | type] | None = None
+    ) -> dict[str, np.ndarray] | None:
         """Arrays stored for ``params``, or ``None`` on a miss.
 
-        A file that exists but is damaged or does not match is reported with a
+        ``dtypes`` maps array names to the dtype to return them in; those arrays are
+        converted block by block as they are read, so a complex128 array read as complex64
+        takes its final size in memory and no more (the checksum still covers the stored
+        bytes).  A file that exists but is damaged or does not match is reported with a
         :class:`CacheWarning`, removed, and treated as a miss.
         """
         path = self.path_for(params)
         if not path.exists():
             return None
         try:
-            return self._read(path, params)
+            return self._read(path, params, dtypes)
         except CacheError as exc:
             warnings.warn(
                 f"ignoring cache file {path}: {exc}; it will be regenerated",
@@ -337,13 +389,16 @@ class DatasetCache:
         self,
         params: Mapping[str, Any],
         factory: Callable[[], Mapping[str, np.ndarray]],
+        dtypes: Mapping[str, np.dtype | type] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Load the arrays for ``params`` or compute them with ``factory()`` and store them.
+        """Load the arrays for ``params`` or compute them with ``factory()`` and store them
+        (as computed); arrays named in ``dtypes`` are returned in that dtype (see
+        :meth:`load`).
 
         A failure to write (read-only folder, full disk) is reported as a
         :class:`CacheWarning` and the computed arrays are returned anyway.
         """
-        found = self.load(params)
+        found = self.load(params, dtypes)
         if found is not None:
             return found
         arrays = {name: np.asarray(arr) for name, arr in factory().items()}
@@ -355,6 +410,9 @@ class DatasetCache:
                 CacheWarning,
                 stacklevel=2,
             )
+        for name, dtype in (dtypes or {}).items():
+            if name in arrays:
+                arrays[name] = arrays[name].astype(dtype, copy=False)
         return arrays
 
     def clear(self) -> int:

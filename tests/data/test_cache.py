@@ -324,3 +324,71 @@ class TestAtomicity:
         with pytest.warns(CacheWarning, match="could not write cache file.*read-only"):
             arrays = cache.get_or_create(PARAMS, Counter())
         assert_same(arrays, make_arrays())
+
+
+class TestConvertedOnRead:
+    """``dtypes=``: arrays converted block by block as they are read, checksum kept."""
+
+    def test_checksum_is_the_documented_sha256_of_the_raw_bytes(self) -> None:
+        import hashlib
+
+        arrays = make_arrays()
+        h = hashlib.sha256()  # independent reference: the bytes copied out
+        for name in sorted(arrays):
+            arr = np.ascontiguousarray(arrays[name])
+            h.update(name.encode() + b"\0" + arr.dtype.str.encode() + b"\0")
+            h.update(repr(tuple(arr.shape)).encode() + b"\0" + arr.tobytes())
+        assert _cache.array_checksum(arrays) == h.hexdigest()
+
+    @pytest.mark.parametrize("block", [1, 100, 1 << 30])
+    def test_states_read_as_complex64_equal_the_cast(
+        self, tmp_path: Path, block: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(_cache, "READ_BLOCK_BYTES", block)
+        cache = DatasetCache(tmp_path)
+        good = make_arrays()
+        cache.save(PARAMS, good)
+        loaded = cache.load(PARAMS, {"states": np.complex64})
+        assert loaded is not None
+        assert loaded["states"].dtype == np.complex64
+        np.testing.assert_array_equal(loaded["states"], good["states"].astype(np.complex64))
+        assert_same(
+            {k: v for k, v in loaded.items() if k != "states"},
+            {k: v for k, v in good.items() if k != "states"},
+        )
+
+    def test_a_flipped_byte_is_caught_while_converting(self, tmp_path: Path) -> None:
+        cache = DatasetCache(tmp_path)
+        path = cache.save(PARAMS, make_arrays())
+        flip_byte(path, data_offset(path, "states") + 3)
+        with pytest.warns(CacheWarning, match="array checksum mismatch"):
+            assert cache.load(PARAMS, {"states": np.complex64}) is None
+
+    def test_reading_as_complex64_never_holds_the_stored_array(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Peak allocation while reading 16 MB of complex128 as complex64: the 8 MB result
+        plus one block, not the 16 MB stored array (nor its 16 MB byte copy)."""
+        import tracemalloc
+
+        monkeypatch.setattr(_cache, "READ_BLOCK_BYTES", 1 << 20)
+        rng = np.random.default_rng(0)
+        states = rng.standard_normal((64, 16384)) + 1j * rng.standard_normal((64, 16384))
+        cache = DatasetCache(tmp_path)
+        cache.save(PARAMS, {"states": states})
+        del states
+        tracemalloc.start()
+        try:
+            loaded = cache.load(PARAMS, {"states": np.complex64})
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert loaded is not None and loaded["states"].nbytes == 8 << 20
+        assert peak < (8 << 20) + (4 << 20), peak / 2**20
+        tracemalloc.start()
+        try:
+            full = cache.load(PARAMS)
+            _, peak_full = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert full is not None and peak_full >= 16 << 20  # the measure sees whole arrays

@@ -98,14 +98,14 @@ def test_large_sectors_and_matrix_free_runs_make_one_call_per_pass(
 ) -> None:
     calls = []
     monkeypatch.setattr(_numba_program, "forward_sweep", lambda *a: calls.append(a))
-    monkeypatch.setattr(_numba_program, "PROGRAM_MAX_ROWS", 4)  # only tiny sectors
+    monkeypatch.setattr(_numba_program, "TAPE_MAX_ENTRIES", 12)  # only tiny sectors
     c = su2_qcnn(8)
     theta = random_parameters(c, seed=5)
     psi = torch.zeros(1, 2**8, dtype=torch.complex128)
     psi[0, 0b01010101] = 1.0  # spread over sectors of up to 28 rows
     SpinSectorBackend(kernel="numba", operators="stored").expectation(c, theta, psi)
-    rows = [a[-2].shape[-2] for a in calls]
-    assert rows and max(rows) <= 4
+    entries = [a[-2].shape[1] * a[-2].shape[2] // 2 for a in calls]  # one block each
+    assert entries and max(entries) <= 12
     calls.clear()
     SpinSectorBackend(kernel="numba", operators="on_the_fly").expectation(c, theta, psi)
     assert not calls

@@ -57,9 +57,15 @@ class _NumbaRun:
     """
 
     def __init__(
-        self, kern: _SectorKernel, data: np.ndarray, large: bool, free: bool = False
+        self,
+        kern: _SectorKernel,
+        data: np.ndarray,
+        large: bool,
+        free: bool = False,
+        parts: int = 2,
     ) -> None:
         self.kern = kern
+        self.parts = parts  # real blocks per row: 2 for a state, 4 for W = [ψ | μ]
         self.large = large
         self.free = free  # matrix-free passes (no stored operators) for two-wire gates
         self.cur = data  # planar; the input is never written
@@ -117,8 +123,9 @@ class _NumbaRun:
     @property
     def taped(self) -> bool:
         """Whether this run's sweeps are one :mod:`~eqqnn.sim._sector._numba_program`
-        call each (stored operators, at most ``PROGRAM_MAX_ROWS`` rows)."""
-        return TAPED and not self.free and self.cur.shape[0] <= _tape.PROGRAM_MAX_ROWS
+        call each (stored operators, at most ``TAPE_MAX_ENTRIES`` complex entries)."""
+        entries = self.cur.shape[0] * (self.cur.shape[1] // self.parts)
+        return TAPED and not self.free and entries <= _tape.TAPE_MAX_ENTRIES
 
     def _blocks(self, columns: int) -> int:
         """Column blocks of a tape call: one per thread, one in all for a tiny state."""
@@ -427,6 +434,22 @@ def _numba_forward(
     return runs, owned
 
 
+def _adjoint_run(
+    sec: _Sector, psi: np.ndarray, lam: np.ndarray, g: np.ndarray, batch: int, free: bool
+) -> _NumbaRun:
+    """The backward run of one sector on ``W = [ψ | μ]``, :math:`μ = g ⊙ λ` (planar)."""
+    d, r2 = psi.shape  # planar: [re | im] of r2 / 2 columns
+    w = SCRATCH.take((d, 2 * r2), psi.dtype)
+    w[:, :r2] = psi
+    np.multiply(
+        lam.reshape(d, 2, batch, -1),
+        g.astype(psi.dtype).reshape(1, 1, batch, 1),
+        out=w[:, r2:].reshape(d, 2, batch, -1),
+    )
+    large = _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES
+    return _NumbaRun(sec.kernel, w, large, free, parts=4)
+
+
 class _NumbaExpectation(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
@@ -482,24 +505,13 @@ class _NumbaExpectation(torch.autograd.Function):
         _nb.set_threads(torch.get_num_threads())
         grad = np.zeros(theta.shape[0], dtype=np.float64)
         g = grad_out.detach().to("cpu", torch.float64).numpy()
-        runs = []
-        for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True):
-            d, r2 = psi.shape  # planar: [re | im] of r2 / 2 columns
-            w = SCRATCH.take((d, 2 * r2), psi.dtype)  # [ψ | μ], μ = g ⊙ λ
-            w[:, :r2] = psi
-            np.multiply(
-                lam.reshape(d, 2, batch, -1),
-                g.astype(psi.dtype).reshape(1, 1, batch, 1),
-                out=w[:, r2:].reshape(d, 2, batch, -1),
-            )
-            run = _NumbaRun(
-                sec.kernel,
-                w,
-                _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES,
-                ctx.free,
-            )
-            runs.append(run)
-        SCRATCH.give(ctx.states + ctx.lams)  # copied into W
+        runs = [
+            _adjoint_run(sec, psi, lam, g, batch, ctx.free)
+            for sec, psi, lam in zip(ctx.sectors, ctx.states, ctx.lams, strict=True)
+        ]
+        # copied into W; nothing else refers to them, so a state too large for the pool
+        # is freed here, before the sweep (two state copies less at the peak)
+        SCRATCH.give(ctx.states + ctx.lams)
         ctx.states = ctx.lams = None
         coefs = ctx.coefs
         totals: dict[int, np.ndarray] = {}

@@ -25,9 +25,12 @@ single real pattern).  The adjoint step also accumulates, per batch column,
 :math:`g_{a r} = \sum_t \bar\mu_{t r} (X_a \psi)_{t r}` in double precision, rows summed
 in order, so the result does not depend on the number of blocks or threads.
 
-Tapes are used while a sector has at most :data:`PROGRAM_MAX_ROWS` rows: the concatenated
-operators are a second copy of the cached ones, and beyond that size one pass costs far
-more than the call and barrier that the tape saves.
+Tapes are used while a sector state has at most :data:`TAPE_MAX_ENTRIES` complex
+entries (rows times batch columns), where the call and the barrier of a pass weigh: on
+the 2-core machine a step at n = 12 (batch 64) took 1.0 ms taped against 1.4 ms pass by
+pass, at n = 16 batch 16 4.0 against 4.35 ms; at n = 16 batch 64 taped was 7 % slower
+and at n = 20 batch 16 about 20 % slower (``benchmarks/RESULTS.md``).  The concatenated
+operators are a second copy of the cached ones, small at these sizes.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ if TYPE_CHECKING:  # the kernels module clears the tapes: no import back at run 
     from eqqnn.sim._sector._kernels import _CsrOp
 
 __all__ = [
-    "PROGRAM_MAX_ROWS",
+    "TAPE_MAX_ENTRIES",
     "SweepTape",
     "adjoint_sweep",
     "clear_tapes",
@@ -61,9 +64,9 @@ __all__ = [
     "sweep_tape",
 ]
 
-#: Largest sector (rows = standard tableaux) run as one tape (the singlet sector at n = 22
-#: has 58,786 rows).
-PROGRAM_MAX_ROWS = 1 << 16
+#: Most complex entries (rows x batch columns) of a sector state run as one tape: the
+#: singlet sector at n = 16 (1430 rows) up to batch 45, at n = 20 (16,796) up to batch 3.
+TAPE_MAX_ENTRIES = 1 << 16
 
 #: Pass kinds of a tape.
 PERMUTATION, GATE = 0, 1
