@@ -281,8 +281,7 @@ def adjoint1_rows(indptr, indices, basis, coef, xcoef, w, out, acc, lo, hi):  # 
 
 
 @_jit
-def perm_pass(indptr, indices, values, x, y, chunks):  # pragma: no cover - compiled
-    r"""``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays (``y`` is not ``x``)."""
+def _perm_blocks(indptr, indices, values, x, y, chunks):  # pragma: no cover - compiled
     d = x.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
@@ -290,8 +289,7 @@ def perm_pass(indptr, indices, values, x, y, chunks):  # pragma: no cover - comp
 
 
 @_jit
-def gate_pass(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover - compiled
-    r""":func:`gate_rows` on every row, in ``chunks`` parallel row blocks."""
+def _gate_blocks(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover - compiled
     d = x.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
@@ -299,9 +297,7 @@ def gate_pass(indptr, indices, basis, coef, x, y, chunks):  # pragma: no cover -
 
 
 @_jit
-def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r""":func:`adjoint_rows` on every row in ``chunks`` parallel row blocks; ``acc[c]``
-    receives block ``c``'s overlaps."""
+def _adjoint_blocks(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
     d = w.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
@@ -310,13 +306,50 @@ def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # p
 
 
 @_jit
-def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
-    r""":func:`adjoint1_rows` (one generator) on every row in ``chunks`` parallel blocks."""
+def _adjoint1_blocks(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):  # pragma: no cover
     d = w.shape[0]
     size = (d + chunks - 1) // chunks
     for c in _prange(chunks):
         lo = c * size
         adjoint1_rows(indptr, indices, basis, coef, xcoef, w, out, acc[c], lo, min(d, lo + size))
+
+
+# One row block runs in the calling thread, without the thread pool: a parallel region
+# waits for every thread, and on a loaded machine a descheduled one stalls it.
+
+
+def perm_pass(indptr, indices, values, x, y, chunks):
+    r"""``y = M x`` for a real CSR matrix ``M`` and real ``(d, C)`` arrays (``y`` is not
+    ``x``), in ``chunks`` row blocks (:func:`perm_rows`)."""
+    if chunks == 1:
+        perm_rows(indptr, indices, values, x, y, 0, x.shape[0])
+    else:
+        _perm_blocks(indptr, indices, values, x, y, chunks)
+
+
+def gate_pass(indptr, indices, basis, coef, x, y, chunks):
+    r""":func:`gate_rows` on every row, in ``chunks`` row blocks."""
+    if chunks == 1:
+        gate_rows(indptr, indices, basis, coef, x, y, 0, x.shape[0])
+    else:
+        _gate_blocks(indptr, indices, basis, coef, x, y, chunks)
+
+
+def adjoint_pass(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):
+    r""":func:`adjoint_rows` on every row in ``chunks`` row blocks; ``acc[c]`` receives
+    block ``c``'s overlaps."""
+    if chunks == 1:
+        adjoint_rows(indptr, indices, basis, coef, xcoef, w, out, acc[0], 0, w.shape[0])
+    else:
+        _adjoint_blocks(indptr, indices, basis, coef, xcoef, w, out, acc, chunks)
+
+
+def adjoint_pass1(indptr, indices, basis, coef, xcoef, w, out, acc, chunks):
+    r""":func:`adjoint1_rows` (one generator) on every row in ``chunks`` row blocks."""
+    if chunks == 1:
+        adjoint1_rows(indptr, indices, basis, coef, xcoef, w, out, acc[0], 0, w.shape[0])
+    else:
+        _adjoint1_blocks(indptr, indices, basis, coef, xcoef, w, out, acc, chunks)
 
 
 def to_planar(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from eqqnn.sim._sector._numba_kernels import (
+    _core,
     _jit,
     _prange,
     adjoint1_rows,
@@ -142,33 +143,117 @@ def clear_tapes() -> None:
         _TAPES.clear()
 
 
-@_jit
-def forward_sweep(
+@_core
+def forward_block(
     kinds, ops, slots, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas, coef, x, y
 ):  # pragma: no cover - compiled
-    r"""Apply the passes in order to the blocked planar state ``x`` ``(blocks, d, 2w)``
-    (block ``c`` holds ``[re | im]`` of its ``w`` batch columns), ping-ponging with ``y``:
-    the result is in ``x`` after an even number of passes, else in ``y``.  ``coef[slot]``
-    holds a gate's complex coefficients."""
-    blocks, d = x.shape[0], x.shape[1]
-    for c in _prange(blocks):
-        xc = x[c]
-        yc = y[c]
-        for s in range(kinds.shape[0]):
-            src, dst = (xc, yc) if s % 2 == 0 else (yc, xc)
-            q = ops[s]
-            nnz = nnzs[q]
-            indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
-            indices = idx[idx_off[q] : idx_off[q] + nnz]
-            basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
-            if kinds[s] == GATE:
-                gate_rows(indptr, indices, basis, coef[slots[s]], src, dst, 0, d)
-            else:
-                perm_rows(indptr, indices, basis[0], src, dst, 0, d)
+    r"""Every pass, in order, on one block: the planar ``(d, 2w)`` arrays ``x``, ``y``
+    (ping-pong; the result is in ``x`` after an even number of passes, else in ``y``)."""
+    d = x.shape[0]
+    for s in range(kinds.shape[0]):
+        src, dst = (x, y) if s % 2 == 0 else (y, x)
+        q = ops[s]
+        nnz = nnzs[q]
+        indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
+        indices = idx[idx_off[q] : idx_off[q] + nnz]
+        basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
+        if kinds[s] == GATE:
+            gate_rows(indptr, indices, basis, coef[slots[s]], src, dst, 0, d)
+        else:
+            perm_rows(indptr, indices, basis[0], src, dst, 0, d)
 
 
 @_jit
-def adjoint_sweep(
+def _forward_blocks(
+    kinds, ops, slots, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas, coef, x, y
+):  # pragma: no cover - compiled
+    for c in _prange(x.shape[0]):
+        forward_block(
+            kinds,
+            ops,
+            slots,
+            ptr_off,
+            idx_off,
+            bas_off,
+            nbs,
+            nnzs,
+            ptr,
+            idx,
+            bas,
+            coef,
+            x[c],
+            y[c],
+        )
+
+
+def forward_sweep(*args: Any) -> None:
+    r"""Apply the passes in order to the blocked planar state ``x`` ``(blocks, d, 2w)``
+    (block ``c`` holds ``[re | im]`` of its ``w`` batch columns), ping-ponging with ``y``:
+    the result is in ``x`` after an even number of passes, else in ``y``.  Arguments: the
+    tape's arrays (in :class:`SweepTape` field order), ``coef`` (row ``slot``: a gate's complex
+    coefficients), ``x``, ``y``.  One block runs in this thread, without the thread pool
+    (a parallel region waits for every thread, and on a loaded machine a descheduled one
+    stalls it); several run in parallel, one per thread."""
+    *head, x, y = args
+    if x.shape[0] == 1:
+        forward_block(*head, x[0], y[0])
+    else:
+        _forward_blocks(*head, x, y)
+
+
+@_core
+def adjoint_block(
+    kinds,
+    ops,
+    slots,
+    ptr_off,
+    idx_off,
+    bas_off,
+    nbs,
+    nnzs,
+    ptr,
+    idx,
+    bas,
+    dcoef,
+    xcoef,
+    ms,
+    w,
+    out,
+    acc,
+    col0,
+):  # pragma: no cover - compiled
+    r"""The backward sweep of one block ``W`` ``(d, 4w)`` (``[ψ_re | ψ_im | μ_re | μ_im]``
+    of its ``w`` columns), ping-ponging with ``out``: a gate pass is the adjoint step
+    ``W ← Σ_π d_π D(π) W`` (``dcoef[slot]``) and writes ``acc[slot, a, col0 + r]``
+    :math:`= \sum_t \bar\mu_{tr} (X_a\psi)_{tr}` for its ``ms[slot]`` generators
+    (``xcoef[slot, a]``); a permutation pass moves all of ``W``."""
+    d, w4 = w.shape
+    wb = w4 // 4
+    part = np.zeros((max(1, xcoef.shape[1]), wb), dtype=np.complex128)
+    for s in range(kinds.shape[0]):
+        src, dst = (w, out) if s % 2 == 0 else (out, w)
+        q = ops[s]
+        nnz = nnzs[q]
+        indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
+        indices = idx[idx_off[q] : idx_off[q] + nnz]
+        basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
+        if kinds[s] != GATE:
+            perm_rows(indptr, indices, basis[0], src, dst, 0, d)
+            continue
+        cs = slots[s]
+        m = ms[cs]
+        x = xcoef[cs, :m]
+        if m == 1:
+            adjoint1_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
+        else:
+            adjoint_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
+        for g in range(m):
+            for r in range(wb):
+                acc[cs, g, col0 + r] = part[g, r]
+
+
+@_jit
+def _adjoint_blocks(
     kinds,
     ops,
     slots,
@@ -187,34 +272,37 @@ def adjoint_sweep(
     out,
     acc,
 ):  # pragma: no cover - compiled
+    wb = w.shape[2] // 4
+    for c in _prange(w.shape[0]):
+        adjoint_block(
+            kinds,
+            ops,
+            slots,
+            ptr_off,
+            idx_off,
+            bas_off,
+            nbs,
+            nnzs,
+            ptr,
+            idx,
+            bas,
+            dcoef,
+            xcoef,
+            ms,
+            w[c],
+            out[c],
+            acc,
+            c * wb,
+        )
+
+
+def adjoint_sweep(*args: Any) -> None:
     r"""The backward sweep on the blocked planar ``W`` ``(blocks, d, 4w)`` (block ``c``:
-    ``[ψ_re | ψ_im | μ_re | μ_im]`` of its ``w`` columns), ping-ponging with ``out``: a
-    gate pass is the adjoint step ``W ← Σ_π d_π D(π) W`` (``dcoef[slot]``) and writes
-    ``acc[slot, a, c·w + r]`` :math:`= \sum_t \bar\mu_{tr} (X_a\psi)_{tr}` for its
-    ``ms[slot]`` generators (``xcoef[slot, a]``); a permutation pass moves all of ``W``."""
-    blocks, d, w4 = w.shape
-    wb = w4 // 4
-    for c in _prange(blocks):
-        wc = w[c]
-        oc = out[c]
-        part = np.zeros((max(1, xcoef.shape[1]), wb), dtype=np.complex128)
-        for s in range(kinds.shape[0]):
-            src, dst = (wc, oc) if s % 2 == 0 else (oc, wc)
-            q = ops[s]
-            nnz = nnzs[q]
-            indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
-            indices = idx[idx_off[q] : idx_off[q] + nnz]
-            basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
-            if kinds[s] != GATE:
-                perm_rows(indptr, indices, basis[0], src, dst, 0, d)
-                continue
-            cs = slots[s]
-            m = ms[cs]
-            x = xcoef[cs, :m]
-            if m == 1:
-                adjoint1_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
-            else:
-                adjoint_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
-            for g in range(m):
-                for r in range(wb):
-                    acc[cs, g, c * wb + r] = part[g, r]
+    columns ``[c·w, (c+1)·w)``), ping-ponging with ``out``; arguments: the tape's arrays,
+    ``dcoef``, ``xcoef``, ``ms``, ``w``, ``out``, ``acc`` (see :func:`adjoint_block`).
+    One block runs in this thread, several in parallel (see :func:`forward_sweep`)."""
+    *head, w, out, acc = args
+    if w.shape[0] == 1:
+        adjoint_block(*head, w[0], out[0], acc, 0)
+    else:
+        _adjoint_blocks(*head, w, out, acc)
