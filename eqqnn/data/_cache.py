@@ -410,6 +410,19 @@ class DatasetCache:
                 CacheWarning,
                 stacklevel=2,
             )
+        else:
+            if any(
+                name in arrays and arrays[name].dtype != np.dtype(dtype)
+                for name, dtype in (dtypes or {}).items()
+            ):
+                # read the converted arrays back block by block rather than hold the
+                # computed ones and their converted copies at once (n = 30: 15.7 GiB of
+                # complex128 states and 7.8 GiB of complex64 copies)
+                del arrays
+                found = self.load(params, dtypes)
+                if found is not None:
+                    return found
+                arrays = {name: np.asarray(arr) for name, arr in factory().items()}
         for name, dtype in (dtypes or {}).items():
             if name in arrays:
                 arrays[name] = arrays[name].astype(dtype, copy=False)

@@ -392,3 +392,31 @@ class TestConvertedOnRead:
         finally:
             tracemalloc.stop()
         assert full is not None and peak_full >= 16 << 20  # the measure sees whole arrays
+
+
+def test_computed_arrays_are_returned_converted_and_equal(tmp_path: Path) -> None:
+    """A miss computes, stores complex128, and returns the states read back as complex64
+    (equal to the cast; the file holds the computed values)."""
+    cache = DatasetCache(tmp_path)
+    factory = Counter()
+    arrays = cache.get_or_create(PARAMS, factory, {"states": np.complex64})
+    assert factory.calls == 1
+    assert arrays["states"].dtype == np.complex64
+    np.testing.assert_array_equal(arrays["states"], make_arrays()["states"].astype(np.complex64))
+    stored = cache.load(PARAMS)
+    assert stored is not None and stored["states"].dtype == np.complex128
+    assert_same(stored, make_arrays())
+
+
+def test_unwritable_cache_still_returns_converted_arrays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = DatasetCache(tmp_path)
+
+    def refuse(*args: object) -> None:
+        raise OSError("read-only")
+
+    monkeypatch.setattr(cache, "save", refuse)
+    with pytest.warns(CacheWarning, match="could not write"):
+        arrays = cache.get_or_create(PARAMS, Counter(), {"states": np.complex64})
+    assert arrays["states"].dtype == np.complex64
