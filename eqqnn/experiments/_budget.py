@@ -274,7 +274,8 @@ def _job_cost(
 
 
 def job_seconds(job: Job) -> float:
-    """Estimated wall time of one job on an idle core (training and evaluation)."""
+    """Estimated wall time of one job (training and evaluation), one thread next to another
+    job, as a sweep runs them."""
     task = job.task
     seconds, _ = _job_cost(
         job.family, task.n_qubits, task.train_size, task.test_points, task.shots, job.precision
