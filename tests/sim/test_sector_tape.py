@@ -1,9 +1,8 @@
 """Whole sweeps as one numba call (``_numba_program``): the same values and gradients as
-one call per pass, and as the dense simulator, whatever the column blocks."""
+one call per pass, and as the dense simulator."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
@@ -29,35 +28,28 @@ def _step(
     return value.detach(), grad, final
 
 
-@pytest.mark.parametrize(
-    ("n", "batch", "blocks"), [(6, 1, 1), (8, 5, 2), (8, 5, 3), (10, 2, 2), (10, 7, 4), (12, 3, 1)]
-)
+@pytest.mark.parametrize(("n", "batch"), [(6, 1), (8, 5), (10, 2), (10, 7), (12, 3)])
 def test_taped_sweeps_equal_one_call_per_pass(
-    n: int, batch: int, blocks: int, monkeypatch: pytest.MonkeyPatch
+    n: int, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Values, gradients and final states agree to 1e-12 in complex128 (the column
-    blocks, padding included, change only the order of nothing: each column is its own)."""
-    monkeypatch.setattr(_numba_path, "_TAPE_SERIAL_ENTRIES", 0)
-    monkeypatch.setattr(nb, "get_threads", lambda: blocks)
+    """Values, gradients and final states are bitwise those of one call per pass (the
+    same serial row kernels, the same order), over every spin sector."""
     backend = SpinSectorBackend(kernel="numba", operators="stored")
     results = {}
     for taped in (True, False):
         monkeypatch.setattr(_numba_path, "TAPED", taped)
         results[taped] = _step(backend, n, batch, seed=n + batch, dtype=torch.complex128)
     (v1, g1, f1), (v0, g0, f0) = results[True], results[False]
-    torch.testing.assert_close(v1, v0, atol=1e-12, rtol=0)
-    torch.testing.assert_close(g1, g0, atol=1e-12, rtol=0)
+    torch.testing.assert_close(v1, v0, atol=0, rtol=0)
+    torch.testing.assert_close(g1, g0, atol=0, rtol=0)
     assert f1.keys() == f0.keys()
     for spin in f0:
-        torch.testing.assert_close(f1[spin], f0[spin], atol=1e-12, rtol=0)
+        torch.testing.assert_close(f1[spin], f0[spin], atol=0, rtol=0)
 
 
 @pytest.mark.parametrize("dtype", [torch.complex128, torch.complex64])
-def test_taped_sweeps_match_the_dense_simulator(
-    dtype: torch.dtype, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_taped_sweeps_match_the_dense_simulator(dtype: torch.dtype) -> None:
     """An independent reference: the dense statevector's value and gradient."""
-    monkeypatch.setattr(_numba_path, "_TAPE_SERIAL_ENTRIES", 0)
     tol = 1e-10 if dtype == torch.complex128 else 2e-5
     v, g, _ = _step(SpinSectorBackend(kernel="numba"), 8, 4, seed=11, dtype=dtype)
     c = su2_qcnn(8)
@@ -98,30 +90,14 @@ def test_large_sectors_and_matrix_free_runs_make_one_call_per_pass(
 ) -> None:
     calls = []
     monkeypatch.setattr(_numba_program, "forward_sweep", lambda *a: calls.append(a))
-    monkeypatch.setattr(_numba_program, "TAPE_MAX_ENTRIES", 12)  # only tiny sectors
+    monkeypatch.setattr(_numba_path, "TAPE_MAX_ENTRIES", 12)  # only tiny sectors
     c = su2_qcnn(8)
     theta = random_parameters(c, seed=5)
     psi = torch.zeros(1, 2**8, dtype=torch.complex128)
     psi[0, 0b01010101] = 1.0  # spread over sectors of up to 28 rows
     SpinSectorBackend(kernel="numba", operators="stored").expectation(c, theta, psi)
-    entries = [a[-2].shape[1] * a[-2].shape[2] // 2 for a in calls]  # one block each
+    entries = [a[-2].shape[0] * a[-2].shape[1] // 2 for a in calls]
     assert entries and max(entries) <= 12
     calls.clear()
     SpinSectorBackend(kernel="numba", operators="on_the_fly").expectation(c, theta, psi)
     assert not calls
-
-
-def test_blocks_leave_no_block_empty() -> None:
-    run = _numba_path._NumbaRun.__new__(_numba_path._NumbaRun)
-    run.cur = np.zeros((100, 100))
-    for columns in range(1, 40):
-        for threads in range(1, 9):
-            nb_threads = nb.get_threads
-            try:
-                nb.get_threads = lambda t=threads: t  # type: ignore[assignment]
-                blocks = run._blocks(columns)
-            finally:
-                nb.get_threads = nb_threads  # type: ignore[assignment]
-            width = -(-columns // blocks)
-            assert 1 <= blocks <= min(columns, threads)
-            assert (blocks - 1) * width < columns  # the last block holds a column

@@ -32,8 +32,9 @@ from eqqnn.sim._sector._states import _Sector
 #: Entries of a state below which a numba call runs as one block (one thread).
 _NUMBA_SERIAL_ENTRIES = 1 << 15
 
-#: Real entries of a state below which a tape runs as one block.
-_TAPE_SERIAL_ENTRIES = 1 << 12
+#: Most complex entries of a state whose sweeps run as one tape call: those whose passes
+#: run in the calling thread anyway.
+TAPE_MAX_ENTRIES = _NUMBA_SERIAL_ENTRIES - 1
 
 #: Whether small sectors run each sweep as one tape call
 #: (:mod:`eqqnn.sim._sector._numba_program`); ``False`` makes one call per pass.
@@ -62,10 +63,8 @@ class _NumbaRun:
         data: np.ndarray,
         large: bool,
         free: bool = False,
-        parts: int = 2,
     ) -> None:
         self.kern = kern
-        self.parts = parts  # real blocks per row: 2 for a state, 4 for W = [ψ | μ]
         self.large = large
         self.free = free  # matrix-free passes (no stored operators) for two-wire gates
         self.cur = data  # planar; the input is never written
@@ -123,16 +122,10 @@ class _NumbaRun:
     @property
     def taped(self) -> bool:
         """Whether this run's sweeps are one :mod:`~eqqnn.sim._sector._numba_program`
-        call each (stored operators, at most ``TAPE_MAX_ENTRIES`` complex entries)."""
-        entries = self.cur.shape[0] * (self.cur.shape[1] // self.parts)
-        return TAPED and not self.free and entries <= _tape.TAPE_MAX_ENTRIES
-
-    def _blocks(self, columns: int) -> int:
-        """Column blocks of a tape call: one per thread, one in all for a tiny state."""
-        if self.cur.size < _TAPE_SERIAL_ENTRIES:
-            return 1
-        blocks = max(1, min(columns, _nb.get_threads()))
-        return -(-columns // -(-columns // blocks))  # no empty block
+        call each: stored operators, and a state small enough that its passes run in this
+        thread anyway (at most :data:`TAPE_MAX_ENTRIES` complex entries: ``W = [ψ | μ]``
+        counts twice)."""
+        return TAPED and not self.free and self.cur.size // 2 <= TAPE_MAX_ENTRIES
 
     def _entries(self, prog: _Program, backward: bool) -> list[tuple[_CsrOp, int]]:
         """``(operator, slot)`` passes of the forward or backward sweep (slot: the gate
@@ -164,47 +157,27 @@ class _NumbaRun:
         tape = self._tape(prog, backward=False)
         if not tape.kinds.shape[0]:
             return owned
+        if not owned:  # the sweep writes both buffers
+            self.cur = self.cur.copy()
         rows = _coefficient_rows(prog, coefs, 0, self.cur.dtype)
-        blocks = self._blocks(self.cur.shape[1] // 2)
-        if blocks == 1:  # the planar state is its own single block
-            if not owned:  # the sweep writes both buffers
-                self.cur = self.cur.copy()
-            other = self._next()
-            _tape.forward_sweep(*_tape_arrays(tape), rows, self.cur[None], other[None])
-            self._finish_tape(tape, other)
-        else:
-            x = _to_blocks(self.cur, 2, blocks)
-            y = SCRATCH.take_like(x)
-            _tape.forward_sweep(*_tape_arrays(tape), rows, x, y)
-            out = self._next() if owned else SCRATCH.take_like(self.cur)
-            _from_blocks(y if tape.kinds.shape[0] % 2 else x, 2, out)
-            SCRATCH.give([x, y])
-            self._advance(out, owned)
+        other = self._next()
+        _tape.forward_sweep(*_tape.tape_arrays(tape), rows, self.cur, other)
+        self._finish_tape(tape, other)
         _count_tape(tape, self.cur)
         return True
 
     def adjoint_tape(self, prog: _Program, coefs: dict[int, tuple]) -> dict[int, np.ndarray]:
         """The backward sweep of ``W = [ψ | μ]`` (``cur``, owned) in one call:
-        ``{step: (m,) <μ|X_a|ψ>}``.  ``cur`` is not valid afterwards (only released)."""
+        ``{step: (m,) <μ|X_a|ψ>}``."""
         tape = self._tape(prog, backward=True)
         slots = _gate_slots(prog)
         dc = _coefficient_rows(prog, coefs, 1, self.cur.dtype)
         xc, ms = _generator_rows(prog, coefs, self.cur.dtype)
-        quarter = self.cur.shape[1] // 4
-        blocks = self._blocks(quarter)
-        width = -(-quarter // blocks)
-        acc = np.zeros((len(ms), xc.shape[1], blocks * width), dtype=np.complex128)
+        acc = np.zeros((len(ms), xc.shape[1], self.cur.shape[1] // 4), dtype=np.complex128)
         if tape.kinds.shape[0]:
-            if blocks == 1:
-                other = self._next()
-                w, out = self.cur[None], other[None]
-                _tape.adjoint_sweep(*_tape_arrays(tape), dc, xc, ms, w, out, acc)
-                self.spare.append(other)
-            else:
-                w = _to_blocks(self.cur, 4, blocks)
-                out = SCRATCH.take_like(w)
-                _tape.adjoint_sweep(*_tape_arrays(tape), dc, xc, ms, w, out, acc)
-                SCRATCH.give([w, out])
+            other = self._next()
+            _tape.adjoint_sweep(*_tape.tape_arrays(tape), dc, xc, ms, self.cur, other, acc)
+            self._finish_tape(tape, other)
             _count_tape(tape, self.cur, ms)
         sums = acc.sum(axis=2)
         return {i: sums[slot, : ms[slot]] for i, slot in slots.items()}
@@ -296,51 +269,6 @@ def _generator_rows(
             x = np.asarray(coefs[i][2]).reshape(ms[slot], -1)
             rows[slot, :, : x.shape[1]] = x
     return rows, ms
-
-
-def _to_blocks(x: np.ndarray, parts: int, blocks: int) -> np.ndarray:
-    """``(blocks, d, parts·w)`` pooled copy of a planar ``(d, parts·R)`` state: block
-    ``c`` holds columns ``[c·w, (c+1)·w)`` of every part, ``w = ⌈R / blocks⌉``, zero-padded."""
-    d, total = x.shape
-    columns = total // parts
-    width = -(-columns // blocks)
-    out = SCRATCH.take((blocks, d, parts * width), x.dtype)
-    if blocks * width != columns:
-        out.fill(0.0)
-    src = x.reshape(d, parts, columns)
-    view = out.reshape(blocks, d, parts, width)
-    for c in range(blocks):
-        lo, hi = c * width, min(columns, (c + 1) * width)
-        view[c, :, :, : max(0, hi - lo)] = src[:, :, lo:hi]
-    return out
-
-
-def _from_blocks(xb: np.ndarray, parts: int, out: np.ndarray) -> None:
-    """Write a blocked state (:func:`_to_blocks`) back into the planar ``out``."""
-    blocks, d, total = xb.shape
-    width = total // parts
-    columns = out.shape[1] // parts
-    src = xb.reshape(blocks, d, parts, width)
-    view = out.reshape(d, parts, columns)
-    for c in range(blocks):
-        lo, hi = c * width, min(columns, (c + 1) * width)
-        view[:, :, lo:hi] = src[c, :, :, : max(0, hi - lo)]
-
-
-def _tape_arrays(tape: _tape.SweepTape) -> tuple[np.ndarray, ...]:
-    return (
-        tape.kinds,
-        tape.ops,
-        tape.slots,
-        tape.ptr_off,
-        tape.idx_off,
-        tape.bas_off,
-        tape.nbs,
-        tape.nnzs,
-        tape.ptr,
-        tape.idx,
-        tape.bas,
-    )
 
 
 def _count_tape(tape: _tape.SweepTape, x: np.ndarray, ms: np.ndarray | None = None) -> None:
@@ -447,7 +375,7 @@ def _adjoint_run(
         out=w[:, r2:].reshape(d, 2, batch, -1),
     )
     large = _is_large(sec.data) or w.nbytes > _kernels._SMALL_STATE_BYTES
-    return _NumbaRun(sec.kernel, w, large, free, parts=4)
+    return _NumbaRun(sec.kernel, w, large, free)
 
 
 class _NumbaExpectation(torch.autograd.Function):

@@ -1,36 +1,33 @@
-r"""Whole sweeps in one numba call: every pass of a forward or adjoint sweep of one sector.
+r"""Whole sweeps in one numba call: every pass of a small sector's forward or adjoint sweep.
 
-The per-pass kernels (:mod:`eqqnn.sim._sector._numba_kernels`) split the *rows* of the
-state among threads, so every pass ends at a barrier and starts with a call from Python:
-an n = 16 training step makes 91 of them, and with sleeping threads each barrier wakes
-the pool again.  A gate mixes rows and never columns, so the batch columns can be split
-instead: here each thread runs the *whole* sweep (all passes, in order) on its own block
-of columns of the planar state, ping-ponging between two shared buffers in which it
-writes only its own columns.  One call and one barrier per sweep, and a thread's columns
-stay in its own cache.
+A small state's passes run in the calling thread (a parallel region costs more than the
+work, and on a loaded machine it waits for a descheduled thread), and each pass of the
+per-pass path is still a call from Python: an n = 12 training step makes about 60.  Here
+the whole sweep, all passes in order, is one compiled call that ping-pongs between two
+buffers.  The arithmetic of a pass is that of the per-pass kernels: their serial row
+kernels :func:`~eqqnn.sim._sector._numba_kernels.gate_rows`, ``perm_rows``,
+``adjoint_rows`` and ``adjoint1_rows``, called on all rows, so values and gradients are
+bitwise those of the per-pass path.
 
-The arithmetic of a pass is that of the per-pass kernels (their serial row kernels
-:func:`~eqqnn.sim._sector._numba_kernels.gate_rows`, ``perm_rows``, ``adjoint_rows``,
-``adjoint1_rows``, called on a whole block).  A :class:`SweepTape` is the flat form of a
-sweep: its passes (``kinds``, ``ops``, ``slots``: a pure permutation, or a gate /
-adjoint step reading row ``slot`` of the coefficient arrays) and the CSR arrays of every
-distinct operator concatenated (``ptr``, ``idx``, ``bas`` with per-operator offsets).
-Operator ``q`` stores the entry
+A :class:`SweepTape` is the flat form of a sweep: its passes (``kinds``, ``ops``,
+``slots``: a pure permutation, or a gate / adjoint step reading row ``slot`` of the
+coefficient arrays) and the CSR arrays of every distinct operator concatenated (``ptr``,
+``idx``, ``bas`` with per-operator offsets).  Operator ``q`` stores the entry
 :math:`V_{\pi k}` at ``bas[bas_off[q] + π·nnz[q] + k]``, and a step applies
 
-.. math:: Y_t = \sum_{k \in \mathrm{row}(t)} \Big(\sum_\pi c_\pi V_{\pi k}\Big) X_{\mathrm{col}(k)}
+.. math:: Y_t = \sum_{k \in \mathrm{row}(t)} \Big(\sum_\pi c_\pi V_{\pi k}\Big)
+          X_{\mathrm{col}(k)}
 
-to the columns of its block (:math:`c` the step's coefficients; a permutation has the
-single real pattern).  The adjoint step also accumulates, per batch column,
-:math:`g_{a r} = \sum_t \bar\mu_{t r} (X_a \psi)_{t r}` in double precision, rows summed
-in order, so the result does not depend on the number of blocks or threads.
+(:math:`c` the step's coefficients; a permutation has the single real pattern).  The
+adjoint step also accumulates, per batch column,
+:math:`g_{a r} = \sum_t \bar\mu_{t r} (X_a \psi)_{t r}` in double precision.
 
-Tapes are used while a sector state has at most :data:`TAPE_MAX_ENTRIES` complex
-entries (rows times batch columns), where the call and the barrier of a pass weigh: on
-the 2-core machine a step at n = 12 (batch 64) took 1.0 ms taped against 1.4 ms pass by
-pass, at n = 16 batch 16 4.0 against 4.35 ms; at n = 16 batch 64 taped was 7 % slower
-and at n = 20 batch 16 about 20 % slower (``benchmarks/RESULTS.md``).  The concatenated
-operators are a second copy of the cached ones, small at these sizes.
+Tapes serve the states whose passes would run serially anyway (the numba path's
+``_NUMBA_SERIAL_ENTRIES``: the singlet sector at n = 12 up to batch 248, at n = 16 up to
+batch 22).  A parallel variant that split the batch columns among threads, one sweep per
+thread, was built and measured (``benchmarks/RESULTS.md``): it halves the vector width
+of each thread's rows, so it lost to the row-parallel passes at n = 20, and next to a
+busy process it stalled for a scheduler slice (n = 12, batch 64: 5.2 ms against 1.4 ms).
 """
 
 from __future__ import annotations
@@ -45,8 +42,6 @@ import numpy as np
 
 from eqqnn.sim._sector._numba_kernels import (
     _core,
-    _jit,
-    _prange,
     adjoint1_rows,
     adjoint_rows,
     gate_rows,
@@ -57,17 +52,13 @@ if TYPE_CHECKING:  # the kernels module clears the tapes: no import back at run 
     from eqqnn.sim._sector._kernels import _CsrOp
 
 __all__ = [
-    "TAPE_MAX_ENTRIES",
     "SweepTape",
     "adjoint_sweep",
     "clear_tapes",
     "forward_sweep",
     "sweep_tape",
+    "tape_arrays",
 ]
-
-#: Most complex entries (rows x batch columns) of a sector state run as one tape: the
-#: singlet sector at n = 16 (1430 rows) up to batch 45, at n = 20 (16,796) up to batch 3.
-TAPE_MAX_ENTRIES = 1 << 16
 
 #: Pass kinds of a tape.
 PERMUTATION, GATE = 0, 1
@@ -143,12 +134,30 @@ def clear_tapes() -> None:
         _TAPES.clear()
 
 
+def tape_arrays(tape: SweepTape) -> tuple[np.ndarray, ...]:
+    """The arrays of a tape, in the order the sweep kernels take them."""
+    return (
+        tape.kinds,
+        tape.ops,
+        tape.slots,
+        tape.ptr_off,
+        tape.idx_off,
+        tape.bas_off,
+        tape.nbs,
+        tape.nnzs,
+        tape.ptr,
+        tape.idx,
+        tape.bas,
+    )
+
+
 @_core
-def forward_block(
+def forward_sweep(
     kinds, ops, slots, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas, coef, x, y
 ):  # pragma: no cover - compiled
-    r"""Every pass, in order, on one block: the planar ``(d, 2w)`` arrays ``x``, ``y``
-    (ping-pong; the result is in ``x`` after an even number of passes, else in ``y``)."""
+    r"""Every pass, in order, on the planar ``(d, 2R)`` state ``x``, ping-ponging with
+    ``y`` (the result is in ``x`` after an even number of passes, else in ``y``);
+    ``coef[slot]`` holds a gate's complex coefficients."""
     d = x.shape[0]
     for s in range(kinds.shape[0]):
         src, dst = (x, y) if s % 2 == 0 else (y, x)
@@ -163,46 +172,8 @@ def forward_block(
             perm_rows(indptr, indices, basis[0], src, dst, 0, d)
 
 
-@_jit
-def _forward_blocks(
-    kinds, ops, slots, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas, coef, x, y
-):  # pragma: no cover - compiled
-    for c in _prange(x.shape[0]):
-        forward_block(
-            kinds,
-            ops,
-            slots,
-            ptr_off,
-            idx_off,
-            bas_off,
-            nbs,
-            nnzs,
-            ptr,
-            idx,
-            bas,
-            coef,
-            x[c],
-            y[c],
-        )
-
-
-def forward_sweep(*args: Any) -> None:
-    r"""Apply the passes in order to the blocked planar state ``x`` ``(blocks, d, 2w)``
-    (block ``c`` holds ``[re | im]`` of its ``w`` batch columns), ping-ponging with ``y``:
-    the result is in ``x`` after an even number of passes, else in ``y``.  Arguments: the
-    tape's arrays (in :class:`SweepTape` field order), ``coef`` (row ``slot``: a gate's complex
-    coefficients), ``x``, ``y``.  One block runs in this thread, without the thread pool
-    (a parallel region waits for every thread, and on a loaded machine a descheduled one
-    stalls it); several run in parallel, one per thread."""
-    *head, x, y = args
-    if x.shape[0] == 1:
-        forward_block(*head, x[0], y[0])
-    else:
-        _forward_blocks(*head, x, y)
-
-
 @_core
-def adjoint_block(
+def adjoint_sweep(
     kinds,
     ops,
     slots,
@@ -220,16 +191,13 @@ def adjoint_block(
     w,
     out,
     acc,
-    col0,
 ):  # pragma: no cover - compiled
-    r"""The backward sweep of one block ``W`` ``(d, 4w)`` (``[ψ_re | ψ_im | μ_re | μ_im]``
-    of its ``w`` columns), ping-ponging with ``out``: a gate pass is the adjoint step
-    ``W ← Σ_π d_π D(π) W`` (``dcoef[slot]``) and writes ``acc[slot, a, col0 + r]``
+    r"""The backward sweep on the planar ``W = [ψ_re | ψ_im | μ_re | μ_im]`` ``(d, 4R)``,
+    ping-ponging with ``out``: a gate pass is the adjoint step ``W ← Σ_π d_π D(π) W``
+    (``dcoef[slot]``) and writes ``acc[slot, a, r]``
     :math:`= \sum_t \bar\mu_{tr} (X_a\psi)_{tr}` for its ``ms[slot]`` generators
     (``xcoef[slot, a]``); a permutation pass moves all of ``W``."""
-    d, w4 = w.shape
-    wb = w4 // 4
-    part = np.zeros((max(1, xcoef.shape[1]), wb), dtype=np.complex128)
+    d = w.shape[0]
     for s in range(kinds.shape[0]):
         src, dst = (w, out) if s % 2 == 0 else (out, w)
         q = ops[s]
@@ -242,67 +210,7 @@ def adjoint_block(
             continue
         cs = slots[s]
         m = ms[cs]
-        x = xcoef[cs, :m]
         if m == 1:
-            adjoint1_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
+            adjoint1_rows(indptr, indices, basis, dcoef[cs], xcoef[cs, :1], src, dst, acc[cs], 0, d)
         else:
-            adjoint_rows(indptr, indices, basis, dcoef[cs], x, src, dst, part, 0, d)
-        for g in range(m):
-            for r in range(wb):
-                acc[cs, g, col0 + r] = part[g, r]
-
-
-@_jit
-def _adjoint_blocks(
-    kinds,
-    ops,
-    slots,
-    ptr_off,
-    idx_off,
-    bas_off,
-    nbs,
-    nnzs,
-    ptr,
-    idx,
-    bas,
-    dcoef,
-    xcoef,
-    ms,
-    w,
-    out,
-    acc,
-):  # pragma: no cover - compiled
-    wb = w.shape[2] // 4
-    for c in _prange(w.shape[0]):
-        adjoint_block(
-            kinds,
-            ops,
-            slots,
-            ptr_off,
-            idx_off,
-            bas_off,
-            nbs,
-            nnzs,
-            ptr,
-            idx,
-            bas,
-            dcoef,
-            xcoef,
-            ms,
-            w[c],
-            out[c],
-            acc,
-            c * wb,
-        )
-
-
-def adjoint_sweep(*args: Any) -> None:
-    r"""The backward sweep on the blocked planar ``W`` ``(blocks, d, 4w)`` (block ``c``:
-    columns ``[c·w, (c+1)·w)``), ping-ponging with ``out``; arguments: the tape's arrays,
-    ``dcoef``, ``xcoef``, ``ms``, ``w``, ``out``, ``acc`` (see :func:`adjoint_block`).
-    One block runs in this thread, several in parallel (see :func:`forward_sweep`)."""
-    *head, w, out, acc = args
-    if w.shape[0] == 1:
-        adjoint_block(*head, w[0], out[0], acc, 0)
-    else:
-        _adjoint_blocks(*head, w, out, acc)
+            adjoint_rows(indptr, indices, basis, dcoef[cs], xcoef[cs, :m], src, dst, acc[cs], 0, d)
