@@ -119,6 +119,10 @@ CompareConfig = Any
 
 __all__ = ["SweepEstimate", "estimate_sweep", "guard_job_memory", "job_memory", "singlet_dimension"]
 
+#: Bytes of inputs per evaluation pass of a job (the simulators hold a few buffers of this
+#: size); ``eqqnn.experiments._jobs`` sizes its passes by it.
+EVAL_CHUNK_BYTES = 256 * 2**20
+
 _SECTOR_STATE_SECONDS = 5.6e-7
 _SECTOR_STEP_SECONDS = 1.9e-6
 #: Peak bytes per amplitude of stored sector operators (sparse CSR, built during the first
@@ -209,7 +213,6 @@ def _sector_memory(
     """Memory of a spin-sector EQCNN job on the numba path (runtime not included)."""
     from eqqnn.data._cache import READ_BLOCK_BYTES
     from eqqnn.data._ground_state import SECTOR_SOLVER_BYTES_PER_AMPLITUDE
-    from eqqnn.experiments._jobs import EVAL_CHUNK_BYTES
     from eqqnn.sim._sector._buffers import MAX_POOL_BYTES
     from eqqnn.sim._sector._device import ON_THE_FLY_MIN_DIM
 

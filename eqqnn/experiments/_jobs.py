@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from eqqnn._validation import check_int
 from eqqnn.errors import InvalidParameterError
+from eqqnn.experiments._budget import EVAL_CHUNK_BYTES
 from eqqnn.experiments._task import PhaseTask, TaskSpec
 from eqqnn.training import ModelFamily, TensorData
 
@@ -131,10 +132,6 @@ def peak_rss_gib() -> float:
     """Peak resident set size of this process so far, GiB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**30 if sys.platform == "darwin" else peak / 2**20
-
-
-#: Bytes of inputs per evaluation pass (the simulators hold a few buffers of this size).
-EVAL_CHUNK_BYTES = 256 * 2**20
 
 
 def eval_batch_size(inputs: Any) -> int:

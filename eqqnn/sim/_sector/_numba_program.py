@@ -36,7 +36,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -48,9 +48,6 @@ from eqqnn.sim._sector._numba_kernels import (
     perm_rows,
 )
 
-if TYPE_CHECKING:  # the kernels module clears the tapes: no import back at run time
-    from eqqnn.sim._sector._kernels import _CsrOp
-
 __all__ = [
     "SweepTape",
     "adjoint_sweep",
@@ -59,6 +56,16 @@ __all__ = [
     "sweep_tape",
     "tape_arrays",
 ]
+
+
+class _CsrOp(Protocol):
+    """What a tape reads of an operator (``eqqnn.sim._sector._kernels._CsrOp``, which
+    imports this module to clear the tapes)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    basis: np.ndarray
+
 
 #: Pass kinds of a tape.
 PERMUTATION, GATE = 0, 1
