@@ -286,18 +286,45 @@ def job_seconds(job: Job) -> float:
     return seconds
 
 
-def job_memory(job: Job) -> float:
+def job_memory(job: Job, cache: object = True, *, solve: bool = True) -> float:
     """Estimated peak bytes of a process that prepares one job's input data and runs it (as
-    ``eqqnn train`` and a one-worker sweep do), 0.6 GiB of runtime included."""
+    ``eqqnn train`` and a one-worker sweep do), 0.6 GiB of runtime included.  A spin-sector
+    job whose test split the dataset ``cache`` does not hold solves it first
+    (:attr:`_SectorMemory.generation`), which can be its peak; ``solve=False`` leaves
+    that out (the job's own run, for workers that receive their data)."""
     task = job.task
     _, memory = _job_cost(
         job.family, task.n_qubits, task.train_size, task.test_points, task.shots, job.precision
     )
+    if (
+        solve
+        and job.family.input_kind is InputKind.SECTOR_STATE
+        and not _test_split_cached(task.n_qubits, task.test_points, cache)
+    ):
+        parts = _sector_memory(
+            task.n_qubits,
+            task.train_size,
+            task.test_points,
+            job.precision,
+            _sector_operators(job.family),
+        )
+        memory = max(memory, parts.generation)
     return _RUNTIME_BYTES + memory
 
 
-def guard_job_memory(job: Job) -> None:
-    """Refuse a job whose estimated memory exceeds what is available, before any work."""
+def _test_split_cached(n: int, test_points: int, cache: object = True) -> bool:
+    """Whether the dataset cache holds the sector test split a job at ``n`` reads."""
+    from eqqnn.data import DatasetConfig, as_cache
+
+    store = as_cache(cache)
+    grid = DatasetConfig.test_grid(n, test_points, diagnostics=False)
+    sector = grid.replace(state_form="sector")
+    return store is not None and store.path_for(sector.cache_params()).exists()
+
+
+def guard_job_memory(job: Job, cache: object = True) -> None:
+    """Refuse a job whose estimated memory (:func:`job_memory`, solving its test split
+    where ``cache`` lacks it) exceeds what is available, before any work."""
     from eqqnn._resources import require_memory
 
     family, n = job.family, job.task.n_qubits
@@ -321,7 +348,7 @@ def guard_job_memory(job: Job) -> None:
         alternative = "the spin-sector family (eqcnn-sector) runs the EQCNN at this size"
     else:
         alternative = "use fewer --shots or a smaller n"
-    require_memory(job_memory(job), f"{family.name} at n = {n}", alternative)
+    require_memory(job_memory(job, cache), f"{family.name} at n = {n}", alternative)
 
 
 def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> tuple[int, bool]:

@@ -292,7 +292,7 @@ def run_compare(
         if j.key not in done
     ]
     workers = config.workers or os.cpu_count() or 1
-    _guard_memory(jobs, workers)
+    _guard_memory(jobs, workers, cache)
     inputs = _Inputs(config, cache)
     # One BLAS thread: ARPACK and small LAPACK calls ran 10-50x slower with OpenBLAS's
     # spinning second thread whenever another process held a core (measured on 2 cores).
@@ -332,21 +332,23 @@ def _with_checkpoints(job: Job, out: Path) -> Job:
     )
 
 
-def _guard_memory(jobs: list[Job], workers: int) -> None:
-    """Refuse a sweep whose largest job (times the jobs running at once) would not fit."""
+def _guard_memory(jobs: list[Job], workers: int, cache: object = True) -> None:
+    """Refuse a sweep whose largest job (times the jobs running at once) would not fit, or
+    whose input data (test splits the ``cache`` lacks, solved once) would not."""
     from eqqnn._resources import require_memory
     from eqqnn.experiments._budget import guard_job_memory, job_memory
 
     if not jobs:
         return
-    biggest = max(jobs, key=job_memory)
+    biggest = max(jobs, key=lambda job: job_memory(job, cache))
     if workers > 1:
+        running = max(jobs, key=lambda job: job_memory(job, solve=False))
         require_memory(
-            min(workers, len(jobs)) * job_memory(biggest),
-            f"{workers} workers running {biggest.family.name} at n = {biggest.task.n_qubits}",
+            min(workers, len(jobs)) * job_memory(running, solve=False),
+            f"{workers} workers running {running.family.name} at n = {running.task.n_qubits}",
             "run with fewer --workers (1 runs the jobs one after the other)",
         )
-    guard_job_memory(biggest)
+    guard_job_memory(biggest, cache)
 
 
 def _execute(

@@ -5,6 +5,7 @@ the backward sweep), and its structural properties."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def test_n28_predictions() -> None:
         # solving the test split first: its complex128 array next to the solver (stored,
         # then read back converted: never both copies at once)
         assert parts.generation == pytest.approx(size * 8 * d0 + 101 * 16 * d0 + 600 * d0)
-        peaks[size] = budget.job_memory(_job(28, size)) / GIB
+        peaks[size] = budget.job_memory(_job(28, size), solve=False) / GIB
     assert peaks == pytest.approx({2: 4.11, 4: 4.16, 8: 4.24}, abs=0.02)
     assert max(peaks.values()) < 0.55 * 8.41
 
@@ -161,11 +162,13 @@ def test_n30_fits_24_gib_in_single_precision_from_the_cache() -> None:
     for size in (2, 4, 8):
         parts = budget._sector_memory(30, size, 101, "single")
         assert parts.on_the_fly and parts.operators == 8 * d0
-        peaks[size] = budget.job_memory(_job(30, size)) / GIB
+        peaks[size] = budget.job_memory(_job(30, size), solve=False) / GIB
         assert peaks[size] == pytest.approx((runtime + parts.training) / GIB)
         assert 20 < (runtime + parts.generation) / GIB < 21.5
     assert peaks == pytest.approx({2: 9.45, 4: 10.24, 8: 12.26}, abs=0.05)
-    assert budget.job_memory(_job(30, 8, "double")) / GIB == pytest.approx(23.6, abs=0.1)
+    assert budget.job_memory(_job(30, 8, "double"), solve=False) / GIB == pytest.approx(
+        23.6, abs=0.1
+    )
 
 
 def test_guard_accepts_n30_single_and_names_the_split_where_it_refuses(
@@ -184,21 +187,44 @@ def test_guard_accepts_n30_single_and_names_the_split_where_it_refuses(
         budget.guard_job_memory(_job(30, 4, "double"))
 
 
+def test_a_job_that_solves_its_test_split_is_guarded_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """n = 30, 8 states, single precision: 12.3 GiB reading a cached split, 21.2 GiB when
+    it solves the split first; with 18 GiB free only the first is accepted."""
+    from eqqnn import _resources
+
+    job = _job(30, 8)
+    cache = DatasetCache(tmp_path)
+    solving = budget.job_memory(job, cache) / GIB
+    assert solving == pytest.approx(21.19, abs=0.05)
+    assert budget.job_memory(job, None) / GIB == pytest.approx(solving)  # no cache: solve
+    monkeypatch.setattr(_resources, "available_memory", lambda: 18 * GIB)
+    with pytest.raises(ProblemTooLargeError, match="solved first"):
+        budget.guard_job_memory(job, cache)
+    test = DatasetConfig.test_grid(30, 101, diagnostics=False).replace(state_form="sector")
+    path = cache.path_for(test.cache_params())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()  # the guard only asks whether the split is there
+    assert budget.job_memory(job, cache) / GIB == pytest.approx(12.26, abs=0.05)
+    budget.guard_job_memory(job, cache)
+
+
 @pytest.mark.parametrize("operators", ["on_the_fly", "stored"])
 @pytest.mark.parametrize("precision", ["single", "double"])
 def test_monotone_in_n_and_in_train_size(precision: str, operators: str) -> None:
     sizes = (2, 3, 4, 8, 16)
     chain = range(8, 34, 2)
     for size in sizes:
-        peaks = [budget.job_memory(_job(n, size, precision, operators)) for n in chain]
+        peaks = [budget.job_memory(_job(n, size, precision, operators), solve=False) for n in chain]
         assert all(a < b for a, b in itertools.pairwise(peaks)), (size, peaks)
         made = [budget._sector_memory(n, size, 101, precision).generation for n in chain]
         assert all(a < b for a, b in itertools.pairwise(made)), (size, made)
     for n in chain:
-        peaks = [budget.job_memory(_job(n, s, precision, operators)) for s in sizes]
+        peaks = [budget.job_memory(_job(n, s, precision, operators), solve=False) for s in sizes]
         assert all(a <= b for a, b in itertools.pairwise(peaks)), (n, peaks)
     # and strictly once the training states are large enough to count at all
-    big = [budget.job_memory(_job(28, s, precision, operators)) for s in sizes]
+    big = [budget.job_memory(_job(28, s, precision, operators), solve=False) for s in sizes]
     assert all(a < b for a, b in itertools.pairwise(big))
 
 
@@ -208,10 +234,11 @@ def test_auto_mode_is_monotone_on_each_side_of_the_on_the_fly_threshold() -> Non
     below, above = range(8, 28, 2), range(28, 34, 2)
     for size in (2, 8):
         for side in (below, above):
-            peaks = [budget.job_memory(_job(n, size)) for n in side]
+            peaks = [budget.job_memory(_job(n, size), solve=False) for n in side]
             assert all(a < b for a, b in itertools.pairwise(peaks)), (size, peaks)
-    assert budget.job_memory(_job(26, 2)) > budget.job_memory(_job(28, 2))
-    assert budget.job_memory(_job(26, 2, operators="on_the_fly")) < budget.job_memory(_job(28, 2))
+    run = functools.partial(budget.job_memory, solve=False)
+    assert run(_job(26, 2)) > run(_job(28, 2))
+    assert run(_job(26, 2, operators="on_the_fly")) < run(_job(28, 2))
 
 
 def test_stored_operators_are_counted_below_the_threshold() -> None:
