@@ -81,8 +81,37 @@ def test_tapes_are_cached_per_program_and_released(monkeypatch: pytest.MonkeyPat
     sectors = len(backend.final_sector_states(c, theta.detach(), psi))
     assert len(built) == 2 * sectors  # a forward and a backward tape per sector, once
     assert all(size > 0 for size in built)
-    clear_sector_caches()
-    assert not _numba_program._TAPES
+    clear_sector_caches()  # the kernels, and their tapes, are gone: built anew
+    backend.expectation(c, theta, psi).sum().backward()
+    assert len(built) == 4 * sectors
+
+
+def test_some_sectors_taped_and_some_not_give_the_per_pass_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bitwise, with the taped sectors' overlaps added in sector order."""
+    monkeypatch.setattr(_numba_path, "TAPE_MAX_ENTRIES", 1000)  # J = 5 taped, J = 0..4 not
+    calls = {"tape": 0, "pass": 0}
+    tape, step = _numba_path._NumbaRun.adjoint_tape, _numba_path._NumbaRun.adjoint
+
+    def counted(name: str, fn: object) -> object:
+        def call(*args: object) -> object:
+            calls[name] += 1
+            return fn(*args)  # type: ignore[operator]
+
+        return call
+
+    monkeypatch.setattr(_numba_path._NumbaRun, "adjoint_tape", counted("tape", tape))
+    monkeypatch.setattr(_numba_path._NumbaRun, "adjoint", counted("pass", step))
+    backend = SpinSectorBackend(kernel="numba", operators="stored")
+    results = {}
+    for taped in (True, False):
+        monkeypatch.setattr(_numba_path, "TAPED", taped)
+        results[taped] = _step(backend, 10, 20, seed=7, dtype=torch.complex128)
+        if taped:
+            assert calls["tape"] >= 1 and calls["pass"] >= 1  # both kinds in one backward
+    torch.testing.assert_close(results[True][1], results[False][1], atol=0, rtol=0)
+    torch.testing.assert_close(results[True][0], results[False][0], atol=0, rtol=0)
 
 
 def test_large_sectors_and_matrix_free_runs_make_one_call_per_pass(

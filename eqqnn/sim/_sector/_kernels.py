@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from eqqnn.sim._backend import real_dtype_of
 from eqqnn.sim._sector._algebra import _Algebra
 from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep
-from eqqnn.sim._sector._numba_program import clear_tapes
 from eqqnn.sim._sector._reduce import _axpby
 from eqqnn.symmetry._young_form import OFFDIAGONAL_SIGN, young_orthogonal_form
 
@@ -194,6 +194,8 @@ class _SectorKernel:
         self._ops_lock = threading.RLock()
         # packed words and partner deltas (numpy; torch copies on the device)
         self._free: dict[Any, np.ndarray | torch.Tensor] = {}
+        # whole-sweep tapes of the numba path, per compiled program (held weakly)
+        self.tapes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ matrix-free
     def free_words(self) -> np.ndarray:
@@ -586,8 +588,8 @@ def _kernel(n: int, two_j: int, device: torch.device, dtype: torch.dtype) -> _Se
 
 
 def clear_sector_caches() -> None:
-    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28),
-    the pooled scratch buffers and the sweep tapes of the numba path.
+    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28,
+    the numba path's sweep tapes with them) and the pooled scratch buffers.
 
     Examples
     --------
@@ -597,4 +599,3 @@ def clear_sector_caches() -> None:
         _KERNELS.clear()
     young_orthogonal_form.cache_clear()  # type: ignore[attr-defined]
     SCRATCH.clear()
-    clear_tapes()

@@ -143,8 +143,8 @@ class _NumbaRun:
         return entries
 
     def _tape(self, prog: _Program, backward: bool) -> _tape.SweepTape:
-        key = ("backward" if backward else "forward", self.kern, self.large)
-        return _tape.sweep_tape(prog, key, lambda: self._entries(prog, backward))
+        key = ("backward" if backward else "forward", self.large)
+        return _tape.sweep_tape(self.kern.tapes, prog, key, lambda: self._entries(prog, backward))
 
     def _finish_tape(self, tape: _tape.SweepTape, other: np.ndarray) -> None:
         """After a sweep that started in ``cur`` (owned) and ping-ponged with ``other``."""
@@ -442,24 +442,25 @@ class _NumbaExpectation(torch.autograd.Function):
         SCRATCH.give(ctx.states + ctx.lams)
         ctx.states = ctx.lams = None
         coefs = ctx.coefs
-        totals: dict[int, np.ndarray] = {}
-        for run in runs:
-            if run.taped:
-                for i, part in run.adjoint_tape(prog, coefs).items():
-                    totals[i] = totals[i] + part if i in totals else part
-        stepped = [run for run in runs if not run.taped]
+        # taped runs sweep first; their overlaps join the others' in run order, so the
+        # sums (and gradients) are bitwise those of one call per pass
+        taped = {j: run.adjoint_tape(prog, coefs) for j, run in enumerate(runs) if run.taped}
         for i in range(len(prog.steps) - 1, -1, -1):
             step = prog.steps[i]
             if isinstance(step, _Relabel):
                 word = step.ks[::-1]
-                for run in stepped:
-                    run.perms(run.word(word))
+                for j, run in enumerate(runs):
+                    if j not in taped:
+                        run.perms(run.word(word))
                 continue
             _, dcoef, xcoef = coefs[i]
             m = len(xcoef)
-            total = totals.get(i, np.zeros(m, dtype=np.complex128))
+            total = np.zeros(m, dtype=np.complex128)
             xc = np.asarray(xcoef).reshape(m, step.algebra.size)
-            for run in stepped:
+            for j, run in enumerate(runs):
+                if j in taped:
+                    total = total + taped[j][i]
+                    continue
                 pre, op, post = run.plan(step)
                 run.perms(pre)
                 total = total + run.adjoint(op, dcoef, xc)

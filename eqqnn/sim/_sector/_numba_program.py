@@ -51,7 +51,6 @@ from eqqnn.sim._sector._numba_kernels import (
 __all__ = [
     "SweepTape",
     "adjoint_sweep",
-    "clear_tapes",
     "forward_sweep",
     "sweep_tape",
     "tape_arrays",
@@ -116,29 +115,25 @@ def _tape(entries: list[tuple[_CsrOp, int]]) -> SweepTape:
     )
 
 
-_TAPES: weakref.WeakKeyDictionary[Any, dict[Any, SweepTape]] = weakref.WeakKeyDictionary()
 _TAPES_LOCK = threading.Lock()
 
 
 def sweep_tape(
-    owner: Any, key: Any, build: Callable[[], Iterable[tuple[_CsrOp, int]]]
+    store: weakref.WeakKeyDictionary,
+    owner: Any,
+    key: Any,
+    build: Callable[[], Iterable[tuple[_CsrOp, int]]],
 ) -> SweepTape:
-    """The tape of ``build()``'s passes, cached per ``owner`` (a compiled program, held
-    weakly: its tapes go with it) and ``key``."""
+    """The tape of ``build()``'s passes, cached in ``store`` (a sector kernel's, so the
+    tapes go with the kernel and its operators) per ``owner`` (a compiled program, held
+    weakly: its tapes go with it too) and ``key``."""
     with _TAPES_LOCK:
-        tapes = _TAPES.setdefault(owner, {})
-        tape = tapes.get(key)
+        tape = store.get(owner, {}).get(key)
     if tape is None:
         tape = _tape(list(build()))
         with _TAPES_LOCK:
-            tape = _TAPES[owner].setdefault(key, tape)
+            tape = store.setdefault(owner, {}).setdefault(key, tape)
     return tape
-
-
-def clear_tapes() -> None:
-    """Drop every cached tape."""
-    with _TAPES_LOCK:
-        _TAPES.clear()
 
 
 def tape_arrays(tape: SweepTape) -> tuple[np.ndarray, ...]:
