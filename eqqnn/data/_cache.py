@@ -171,6 +171,10 @@ READ_BLOCK_BYTES = 64 << 20
 def _read_dataset(ds: Any, name: str, h: Any, dtype: np.dtype | None) -> np.ndarray:
     """Read one HDF5 dataset, hashing its stored bytes into ``h``; with ``dtype``, convert
     it block by block as it is read (the stored array is never whole in memory)."""
+    if dtype is not None and not np.can_cast(ds.dtype, dtype, "same_kind"):
+        raise InvalidParameterError(
+            f"array {name!r} is stored as {ds.dtype}; it cannot be read as {np.dtype(dtype)}"
+        )
     _hash_header(h, name, ds.dtype, ds.shape)
     if dtype is None or ds.ndim == 0 or np.dtype(dtype) == ds.dtype:
         arr = np.ascontiguousarray(ds[()])
@@ -328,7 +332,7 @@ class DatasetCache:
                     name: _read_dataset(h5[name], name, h, dtypes.get(name))
                     for name in sorted(names)
                 }
-        except CacheError:
+        except (CacheError, InvalidParameterError):  # a bad request is not a damaged file
             raise
         except Exception as exc:  # h5py reports damage as OSError, KeyError, RuntimeError, ...
             raise CacheError(f"unreadable HDF5 file ({type(exc).__name__}: {exc})") from exc
@@ -422,6 +426,12 @@ class DatasetCache:
                 found = self.load(params, dtypes)
                 if found is not None:
                     return found
+                warnings.warn(
+                    f"cache file {self.path_for(params)} could not be read back after it "
+                    "was written; computing the arrays again",
+                    CacheWarning,
+                    stacklevel=2,
+                )
                 arrays = {name: np.asarray(arr) for name, arr in factory().items()}
         for name, dtype in (dtypes or {}).items():
             if name in arrays:

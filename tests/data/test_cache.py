@@ -420,3 +420,31 @@ def test_unwritable_cache_still_returns_converted_arrays(
     with pytest.warns(CacheWarning, match="could not write"):
         arrays = cache.get_or_create(PARAMS, Counter(), {"states": np.complex64})
     assert arrays["states"].dtype == np.complex64
+
+
+def test_an_impossible_conversion_is_a_bad_request_not_a_damaged_file(tmp_path: Path) -> None:
+    """Asking for labels as complex is refused and the (valid) file stays."""
+    cache = DatasetCache(tmp_path)
+    path = cache.save(PARAMS, make_arrays())
+    with pytest.raises(InvalidParameterError, match="'ratios' is stored as float64"):
+        cache.load(PARAMS, {"ratios": np.int8})
+    assert path.exists()
+    assert cache.load(PARAMS) is not None
+
+
+def test_a_file_gone_before_it_is_read_back_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = DatasetCache(tmp_path)
+    original = cache.save
+
+    def save_then_lose(params: dict, arrays: dict) -> Path:
+        path = original(params, arrays)
+        path.unlink()  # removed by someone else before the read-back
+        return path
+
+    monkeypatch.setattr(cache, "save", save_then_lose)
+    factory = Counter()
+    with pytest.warns(CacheWarning, match="could not be read back"):
+        arrays = cache.get_or_create(PARAMS, factory, {"states": np.complex64})
+    assert factory.calls == 2 and arrays["states"].dtype == np.complex64
