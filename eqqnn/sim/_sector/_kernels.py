@@ -194,8 +194,7 @@ class _SectorKernel:
         self._ops_lock = threading.RLock()
         # packed words and partner deltas (numpy; torch copies on the device)
         self._free: dict[Any, np.ndarray | torch.Tensor] = {}
-        # whole-sweep tapes of the numba path, per compiled program (held weakly)
-        self.tapes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.tapes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # numba sweeps
 
     # ------------------------------------------------------------------ matrix-free
     def free_words(self) -> np.ndarray:

@@ -154,6 +154,15 @@ def tape_arrays(tape: SweepTape) -> tuple[np.ndarray, ...]:
 
 
 @_core
+def _operator(q, d, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas):  # pragma: no cover
+    """``(indptr, indices, basis)`` of operator ``q`` of a tape (views, no copy)."""
+    nnz = nnzs[q]
+    indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
+    indices = idx[idx_off[q] : idx_off[q] + nnz]
+    return indptr, indices, bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
+
+
+@_core
 def forward_sweep(
     kinds, ops, slots, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas, coef, x, y
 ):  # pragma: no cover - compiled
@@ -163,11 +172,9 @@ def forward_sweep(
     d = x.shape[0]
     for s in range(kinds.shape[0]):
         src, dst = (x, y) if s % 2 == 0 else (y, x)
-        q = ops[s]
-        nnz = nnzs[q]
-        indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
-        indices = idx[idx_off[q] : idx_off[q] + nnz]
-        basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
+        indptr, indices, basis = _operator(
+            ops[s], d, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas
+        )
         if kinds[s] == GATE:
             gate_rows(indptr, indices, basis, coef[slots[s]], src, dst, 0, d)
         else:
@@ -202,11 +209,9 @@ def adjoint_sweep(
     d = w.shape[0]
     for s in range(kinds.shape[0]):
         src, dst = (w, out) if s % 2 == 0 else (out, w)
-        q = ops[s]
-        nnz = nnzs[q]
-        indptr = ptr[ptr_off[q] : ptr_off[q] + d + 1]
-        indices = idx[idx_off[q] : idx_off[q] + nnz]
-        basis = bas[bas_off[q] : bas_off[q] + nbs[q] * nnz].reshape((nbs[q], nnz))
+        indptr, indices, basis = _operator(
+            ops[s], d, ptr_off, idx_off, bas_off, nbs, nnzs, ptr, idx, bas
+        )
         if kinds[s] != GATE:
             perm_rows(indptr, indices, basis[0], src, dst, 0, d)
             continue
