@@ -122,14 +122,26 @@ class SearchResult:
     candidates: list[Candidate] = field(default_factory=list)
     """Every trained candidate, in training order."""
     seconds: float = 0.0
+    validation_size: int = 0
+    """Examples in the validation set (0: accuracies are taken as exact)."""
 
     @property
     def best(self) -> Candidate:
-        """Highest validation accuracy; ties go to the more constrained architecture
-        (lower level sum), then to the earlier candidate."""
-        return max(
-            self.candidates,
-            key=lambda c: (c.validation_accuracy, -sum(c.architecture), -self.candidates.index(c)),
+        r"""The most constrained architecture (lowest level sum; then the earlier
+        candidate) among those whose validation accuracy is within one binomial standard
+        error of the highest, :math:`\hat p - \sqrt{\hat p(1-\hat p)/N}`.
+
+        Accuracies closer than that are not told apart by the validation set, and a
+        symmetry that the data do not ask to break is kept: with 300 validation examples,
+        0.963 and 0.970 (2 examples apart) count as equal.
+        """
+        top = max(c.validation_accuracy for c in self.candidates)
+        n = self.validation_size
+        margin = (top * (1.0 - top) / n) ** 0.5 if n > 0 else 0.0
+        level = top - margin - 1e-12
+        return min(
+            (c for c in self.candidates if c.validation_accuracy >= level),
+            key=lambda c: (sum(c.architecture), self.candidates.index(c)),
         )
 
     @property
@@ -210,7 +222,7 @@ def _evolve(
 ) -> SearchResult:
     rng = np.random.default_rng(cfg.seed)
     start = time.perf_counter()
-    result = SearchResult()
+    result = SearchResult(validation_size=len(validation.labels))
     first = _train_all([initial(k) for k in range(cfg.population)], train_data, validation, cfg, 0)
     for model, acc in first:
         result.candidates.append(Candidate(model, moves.architecture(model), acc, 0))

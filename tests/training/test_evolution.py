@@ -133,3 +133,21 @@ def test_ray_trains_the_same_candidates_as_local_workers(ring) -> None:  # type:
         for extra in ({}, {"ray_address": "local"})
     ]
     assert results[0] == results[1]
+
+
+def test_best_keeps_the_symmetry_that_the_validation_set_cannot_ask_to_break() -> None:
+    """Within one binomial standard error of the top accuracy, the most constrained
+    architecture wins; beyond it, accuracy does."""
+    from eqqnn.training import SearchResult
+    from eqqnn.training._evolution import Candidate
+
+    def result(rows: list[tuple[tuple[int, ...], float]], size: int) -> SearchResult:
+        cands = [Candidate(nn.Identity(), arch, acc, k) for k, (arch, acc) in enumerate(rows)]
+        return SearchResult(candidates=cands, validation_size=size)
+
+    rows = [((0, 0), 0.5), ((1, 1), 0.97), ((1, 0), 0.9633), ((2, 1), 0.92)]
+    assert result(rows, 300).best.architecture == (1, 0)  # 2 of 300 apart: one SE is 0.0098
+    assert result(rows, 30000).best.architecture == (1, 1)  # one SE is 0.001: told apart
+    assert result(rows, 0).best.architecture == (1, 1)  # exact accuracies
+    tie = [((1, 1), 0.9), ((0, 1), 0.9), ((1, 0), 0.9)]
+    assert result(tie, 0).best.architecture == (0, 1)  # equal sums: the earlier one
