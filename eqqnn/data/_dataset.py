@@ -50,16 +50,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from eqqnn._progress import progress_report
 from eqqnn.data._cache import as_cache
 from eqqnn.data._dataset_config import DatasetConfig
 from eqqnn.data._diagnostics import diagnostics as _state_diagnostics
@@ -73,21 +65,6 @@ __all__ = ["build_dataset"]
 
 
 # ---------------------------------------------------------------------- generation
-def _progress(enabled: bool | None) -> Progress:
-    console = Console(stderr=True)
-    show = console.is_terminal if enabled is None else bool(enabled)
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not show,
-    )
-
-
 def _generate_arrays(config: DatasetConfig, progress: bool | None = None) -> dict[str, np.ndarray]:
     """Compute every array of the dataset (complex128 states) — the expensive part."""
     ratios = config.ratio_values()
@@ -108,8 +85,10 @@ def _generate_arrays(config: DatasetConfig, progress: bool | None = None) -> dic
 
     input_energy = np.empty(n_samples)
     diags: dict[str, list[float]] = {}
-    with _progress(progress) as bar:
-        task = bar.add_task(f"states n={config.n_qubits}", total=n_samples, visible=n_samples > 1)
+    bar = progress_report(
+        progress if n_samples > 1 else False, n_samples, f"states n={config.n_qubits}"
+    )
+    try:
         for k, ratio in enumerate(ratios):
             model = config.model(float(ratio), int(field_seeds[k]))
             gs = None
@@ -133,7 +112,11 @@ def _generate_arrays(config: DatasetConfig, progress: bool | None = None) -> dic
             if config.diagnostics:
                 for key, value in _diagnostic_record(_state_diagnostics(model, gs)).items():
                     diags.setdefault(key, []).append(value)
-            bar.advance(task)
+            if bar is not None:
+                bar.advance()
+    finally:
+        if bar is not None:
+            bar.stop()
     assert stacked is not None  # the grid has at least one ratio
     if config.rotation == "haar_triplet":
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, 2]))
@@ -206,7 +189,8 @@ def build_dataset(
     device : torch.device or str, optional
         Where the tensors live (default CPU).
     progress : bool, optional
-        Show a progress bar on stderr; default: only when stderr is a terminal.
+        Report progress on stderr (a bar on a terminal, elsewhere a line every 30 s of a
+        long build); ``False``: nothing.
 
     Returns
     -------

@@ -380,36 +380,17 @@ def _execute(
 
 
 def _bar(enabled: bool | None, total: int) -> Any:
-    import sys
+    from eqqnn._progress import progress_report
 
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled or total == 0:
-        return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} jobs"),
-        TimeElapsedColumn(),
-        transient=True,
-    )
-    bar.start()
-    bar.add_task("compare", total=total)
-    return bar
+    return progress_report(enabled, total, "compare")
 
 
 def _describe(bar: Any, job: Job) -> None:
     if bar is not None:
         spec = job.task
-        bar.update(
-            bar.task_ids[0],
-            description=f"{job.family.name} n={spec.n_qubits} size={spec.train_size} "
-            f"seed={job.seed}",
-        )
+        bar.describe(f"{job.family.name} n={spec.n_qubits} size={spec.train_size} seed={job.seed}")
 
 
 def _advance(bar: Any) -> None:
     if bar is not None:
-        bar.advance(bar.task_ids[0])
+        bar.advance()

@@ -435,28 +435,14 @@ def pyplot() -> Any:
 
 
 def progress_bar(enabled: bool | None, total: int, description: str) -> Any:
-    """A started rich progress bar (default: only when stderr is a terminal), or None."""
-    import sys
+    """A started progress report (:func:`eqqnn._progress.progress_report`: a bar on a
+    terminal, plain lines elsewhere), or None."""
+    from eqqnn._progress import progress_report
 
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        transient=True,
-    )
-    bar.start()
-    bar.add_task(description, total=total)
-    return bar
+    return progress_report(enabled, total, description)
 
 
 def advance(bar: Any) -> None:
-    """Advance a bar from :func:`progress_bar` (no-op for None)."""
+    """Advance a report from :func:`progress_bar` (no-op for None)."""
     if bar is not None:
-        bar.advance(bar.task_ids[0])
+        bar.advance()

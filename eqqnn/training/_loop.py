@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from eqqnn._progress import progress_report
 from eqqnn._validation import check_int, check_real
 from eqqnn.errors import DimensionError, InvalidParameterError
 from eqqnn.training._checkpoint import (
@@ -266,25 +266,6 @@ def predict_probabilities(
     return probs
 
 
-def _progress(enabled: bool | None, total: int, description: str) -> Any:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        transient=True,
-    )
-    progress.start()
-    progress.add_task(description, total=total)
-    return progress
-
-
 def train(
     model: nn.Module,
     train_data: TensorData,
@@ -313,7 +294,8 @@ def train(
         Continue from ``run_dir/checkpoint.pt`` (same config required); the resumed run
         reaches the same final parameters as an uninterrupted one with the same seed.
     progress
-        Show a rich progress bar (default: only when stderr is a terminal).
+        Report progress on stderr: a bar on a terminal, elsewhere a line every 30 s of a
+        long run (default); ``False``: nothing.
     tensorboard
         Also log scalars to ``run_dir/tensorboard`` (needs the ``tensorboard`` package).
     label
@@ -374,7 +356,9 @@ def train(
             writer = SummaryWriter(str(run_dir / "tensorboard"))
     n = len(train_data)
     labels = train_data.labels
-    bar = _progress(progress, cfg.epochs, label or getattr(model, "name", type(model).__name__))
+    bar = progress_report(
+        progress, cfg.epochs, label or getattr(model, "name", type(model).__name__)
+    )
 
     def checkpoint(epoch: int) -> None:
         if ckpt_path is None:
@@ -456,7 +440,7 @@ def train(
             if cfg.checkpoint_every and epoch % cfg.checkpoint_every == 0:
                 checkpoint(epoch)
             if bar is not None:
-                bar.advance(bar.task_ids[0])
+                bar.advance()
         result.epochs_run = len(result.history)
         checkpoint(max(epoch, first_epoch))
     finally:
