@@ -50,6 +50,7 @@ import h5py
 import numpy as np
 import platformdirs
 
+from eqqnn.data._partial import PartialItems
 from eqqnn.errors import CacheError, InvalidParameterError
 
 __all__ = [
@@ -389,6 +390,11 @@ class DatasetCache:
                 path.unlink()
             return None
 
+    def partial(self, params: Mapping[str, Any]) -> PartialItems:
+        """Where a build of ``params`` keeps its finished items until the file is written
+        (:class:`~eqqnn.data._partial.PartialItems`; removed by :meth:`get_or_create`)."""
+        return PartialItems(self.directory / f"{cache_key(params)}.partial")
+
     def get_or_create(
         self,
         params: Mapping[str, Any],
@@ -408,6 +414,7 @@ class DatasetCache:
         arrays = {name: np.asarray(arr) for name, arr in factory().items()}
         try:
             self.save(params, arrays)
+            self.partial(params).clear()  # the items of a resumable build, if any
         except OSError as exc:
             warnings.warn(
                 f"could not write cache file {self.path_for(params)}: {exc}",

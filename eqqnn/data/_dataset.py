@@ -46,6 +46,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import time
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -56,6 +57,7 @@ from eqqnn.data._cache import as_cache
 from eqqnn.data._dataset_config import DatasetConfig
 from eqqnn.data._diagnostics import diagnostics as _state_diagnostics
 from eqqnn.data._diagnostics import phase_label
+from eqqnn.data._partial import PartialItems
 from eqqnn.data._phase_dataset import PhaseDataset, _check_complex_dtype, _check_label_dtype
 from eqqnn.data._triplet import lowest_sz1_state
 from eqqnn.errors import DimensionError, InvalidParameterError
@@ -65,8 +67,42 @@ __all__ = ["build_dataset"]
 
 
 # ---------------------------------------------------------------------- generation
-def _generate_arrays(config: DatasetConfig, progress: bool | None = None) -> dict[str, np.ndarray]:
-    """Compute every array of the dataset (complex128 states) — the expensive part."""
+#: A sample that took at least this long to solve is kept on disk until its dataset is
+#: written (:class:`~eqqnn.data._partial.PartialItems`); cheaper ones are solved again.
+KEEP_ITEM_SECONDS = 1.0
+
+
+def _solve_item(
+    config: DatasetConfig, method: str, ratio: float, field_seed: int
+) -> dict[str, np.ndarray]:
+    """One sample: its input state ``vec``, ``energy`` and diagnostics ``d_<name>``."""
+    model = config.model(ratio, field_seed)
+    gs = None
+    if config.rotation == "none" or config.diagnostics:
+        gs = model.ground_state(method=method, compute_gap=config.diagnostics)
+    if config.rotation == "haar_triplet":
+        vec, energy = lowest_sz1_state(model)
+    elif config.state_form == "sector":
+        if gs.sector_vector is None:
+            raise InvalidParameterError(
+                f"state_form='sector' needs sector coordinates; method {gs.method!r} "
+                "gave none (expected 'sector')"
+            )
+        vec, energy = gs.sector_vector, gs.energy
+    else:
+        vec, energy = gs.vector(), gs.energy
+    item = {"vec": np.asarray(vec), "energy": np.asarray(float(energy))}
+    if config.diagnostics:
+        for key, value in _diagnostic_record(_state_diagnostics(model, gs)).items():
+            item[f"d_{key}"] = np.asarray(float(value))
+    return item
+
+
+def _generate_arrays(
+    config: DatasetConfig, progress: bool | None = None, partial: PartialItems | None = None
+) -> dict[str, np.ndarray]:
+    """Compute every array of the dataset (complex128 states) — the expensive part.  With
+    ``partial``, every finished sample is kept on disk and a killed build resumes there."""
     ratios = config.ratio_values()
     n_samples = ratios.shape[0]
     field_seeds = np.random.SeedSequence([config.seed, 1]).generate_state(n_samples, np.uint32)
@@ -90,28 +126,17 @@ def _generate_arrays(config: DatasetConfig, progress: bool | None = None) -> dic
     )
     try:
         for k, ratio in enumerate(ratios):
-            model = config.model(float(ratio), int(field_seeds[k]))
-            gs = None
-            if config.rotation == "none" or config.diagnostics:
-                gs = model.ground_state(method=method, compute_gap=config.diagnostics)
-            if config.rotation == "haar_triplet":
-                vec, energy = lowest_sz1_state(model)
-                keep(k, vec)
-                input_energy[k] = energy
-            elif config.state_form == "sector":
-                if gs.sector_vector is None:
-                    raise InvalidParameterError(
-                        f"state_form='sector' needs sector coordinates; method {gs.method!r} "
-                        "gave none (expected 'sector')"
-                    )
-                keep(k, gs.sector_vector)
-                input_energy[k] = gs.energy
-            else:
-                keep(k, gs.vector())
-                input_energy[k] = gs.energy
-            if config.diagnostics:
-                for key, value in _diagnostic_record(_state_diagnostics(model, gs)).items():
-                    diags.setdefault(key, []).append(value)
+            item = partial.load(k) if partial is not None else None
+            if item is None:
+                start = time.perf_counter()
+                item = _solve_item(config, method, float(ratio), int(field_seeds[k]))
+                if partial is not None and time.perf_counter() - start >= KEEP_ITEM_SECONDS:
+                    partial.save(k, item)
+            keep(k, item["vec"])
+            input_energy[k] = float(item["energy"])
+            for key in item:
+                if key.startswith("d_"):
+                    diags.setdefault(key[2:], []).append(float(item[key]))
             if bar is not None:
                 bar.advance()
     finally:
@@ -209,10 +234,12 @@ def build_dataset(
         label_dtype = torch.float32 if dtype == torch.complex64 else torch.float64
     _check_label_dtype(label_dtype)
     store = as_cache(cache)
-    make: Callable[[], dict[str, np.ndarray]] = lambda: _generate_arrays(config, progress)  # noqa: E731
+    params = config.cache_params()
+    partial = store.partial(params) if store is not None else None
+    make: Callable[[], dict[str, np.ndarray]] = lambda: _generate_arrays(config, progress, partial)  # noqa: E731
     # single precision: the stored complex128 states are converted as they are read
     as_read = {"states": np.complex64} if dtype == torch.complex64 else None
-    arrays = make() if store is None else store.get_or_create(config.cache_params(), make, as_read)
+    arrays = make() if store is None else store.get_or_create(params, make, as_read)
     prefix = "diagnostics/"
     diags = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
     return PhaseDataset(

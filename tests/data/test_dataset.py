@@ -258,3 +258,47 @@ class TestTwelveQubits:
         data = build_dataset(cfg, cache=None, dtype=torch.complex128)
         for psi in data.states.numpy():
             assert total_spin_squared(psi) == pytest.approx(2.0, abs=1e-8)
+
+
+def test_a_killed_build_resumes_from_the_samples_it_finished(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Samples are kept as they finish; a build killed at the fourth sample solves only
+    the rest on the next call, gives the same arrays as an uninterrupted build, and
+    removes its kept samples once the dataset file is written."""
+
+    monkeypatch.setattr(_dataset, "KEEP_ITEM_SECONDS", 0.0)  # keep every sample
+    config = DatasetConfig.train_grid(8, 6, diagnostics=True)
+    reference = build_dataset(config, cache=None)
+    cache = DatasetCache(tmp_path)
+    solved = []
+    original = _dataset._solve_item
+
+    def solve(config, method, ratio, seed):  # type: ignore[no-untyped-def]
+        if len(solved) == 3:
+            raise KeyboardInterrupt  # killed while solving the fourth
+        solved.append(ratio)
+        return original(config, method, ratio, seed)
+
+    monkeypatch.setattr(_dataset, "_solve_item", solve)
+    with pytest.raises(KeyboardInterrupt):
+        build_dataset(config, cache=cache)
+    partial = cache.partial(config.cache_params())
+    assert partial.done() == [0, 1, 2]
+    solved.clear()
+    monkeypatch.setattr(_dataset, "_solve_item", lambda *a: (solved.append(a[2]), original(*a))[1])
+    data = build_dataset(config, cache=cache)
+    assert len(solved) == 3  # only the samples not kept
+    np.testing.assert_array_equal(data.states.numpy(), reference.states.numpy())
+    for key, value in reference.diagnostics.items():
+        np.testing.assert_array_equal(data.diagnostics[key], value)
+    assert not partial.directory.exists()
+
+
+def test_a_damaged_kept_sample_is_solved_again(tmp_path: Path) -> None:
+    from eqqnn.data._partial import PartialItems
+
+    items = PartialItems(tmp_path / "x.partial")
+    items.save(0, {"vec": [1.0, 2.0], "energy": -1.0})
+    assert items.load(0)["energy"] == -1.0
+    (tmp_path / "x.partial" / "item_0.npz").write_bytes(b"not a zip")
+    assert items.load(0) is None
+    assert items.load(5) is None
