@@ -28,7 +28,9 @@ planar at n = 16, batch 64).  Pure permutations (relabellings) act on the rows o
 real array with real entries, whatever the layout.
 Rows are split in ``chunks`` blocks run in parallel (``prange``); the overlaps are summed
 per block and batch column in complex128, and the number of blocks depends on the size of
-the state only, so results do not depend on the thread count.
+the state only, so results do not depend on the thread count.  Each pass is a serial row
+kernel (:func:`perm_rows`, :func:`gate_rows`, :func:`adjoint_rows`, :func:`adjoint1_rows`)
+called on every block; one block runs in the calling thread, without a parallel region.
 
 The kernels are compiled on first use (``cache=True`` keeps the machine code on disk
 for later processes).  :data:`AVAILABLE` is ``False`` when numba cannot be imported.
@@ -73,7 +75,6 @@ __all__ = [
     "chunks_for",
     "from_planar",
     "gate_pass",
-    "get_threads",
     "perm_pass",
     "set_threads",
     "to_planar",
@@ -376,11 +377,6 @@ def set_threads(threads: int) -> None:
     """Use ``threads`` (clipped to numba's pool) for the following kernel calls."""
     if AVAILABLE:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-
-
-def get_threads() -> int:
-    """Threads the following kernel calls use (1 without numba)."""
-    return int(numba.get_num_threads()) if AVAILABLE else 1
 
 
 def chunks_for(rows: int) -> int:
