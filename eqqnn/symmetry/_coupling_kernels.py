@@ -14,6 +14,7 @@ the numpy forms are used.  numba is imported on the first call, so importing
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -177,13 +178,33 @@ def gather_slice(
     complex_ = kind == np.complex128
     parts = max(1, min(nb, GATHER_PARTS))
     weights = np.zeros((parts, n + 1), dtype=np.float64)
-    re_out = np.empty((size, nb), dtype=np.float64)
-    im_out = np.empty((size, nb) if complex_ else (0, 0), dtype=np.float64)
+    re_out = _scratch("re", (size, nb))
+    im_out = _scratch("im", (size, nb)) if complex_ else np.empty((0, 0))
     kernel(psi.view(np.float64), complex_, ones, members, weights, re_out, im_out)
     total = weights.sum(axis=0)  # the same parts for any thread count: reproducible sums
     if not complex_ or not im_out.any():
         return total, re_out
     return total, re_out + 1j * im_out
+
+
+#: Largest output of :func:`gather_slice` kept for the next call of the same thread.
+SCRATCH_MAX_BYTES = 32 << 20
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, int]) -> np.ndarray:
+    """An uninitialized float64 array, the same one for the next call in this thread while
+    it is at most :data:`SCRATCH_MAX_BYTES`.  A fresh 6.6 MB output (n = 16, batch 64) cost
+    1.9 ms of page faults per call, 40 % of the read.  Only :func:`qubit_to_sectors` calls
+    :func:`gather_slice`, and it is done with the slice before it returns, so the next
+    call may overwrite it."""
+    kept = getattr(_SCRATCH, name, None)
+    if kept is not None and kept.shape == shape:
+        return kept
+    array = np.empty(shape, dtype=np.float64)
+    setattr(_SCRATCH, name, array if array.nbytes <= SCRATCH_MAX_BYTES else None)
+    return array
 
 
 def run_coupling_plan(

@@ -103,3 +103,41 @@ def test_append_singlet_pairs_rejects_bad_input() -> None:
         append_singlet_pairs(np.ones(1), 3)
     with pytest.raises(DimensionError, match="last axis of 2"):
         append_singlet_pairs(np.ones(5), 4)
+
+
+def test_reused_read_buffers_never_mix_results_across_calls_or_threads() -> None:
+    """The slice read by ``gather_slice`` is kept for the next call of the same thread: two
+    calls in a row and two threads at once give what fresh buffers give."""
+    import threading
+
+    from eqqnn.symmetry import _coupling_kernels
+
+    n = 10
+    rng = np.random.default_rng(5)
+    batches = []
+    for _ in range(4):
+        psi = rng.standard_normal((6, 2**n)) + 1j * rng.standard_normal((6, 2**n))
+        batches.append(psi / np.linalg.norm(psi, axis=1, keepdims=True))
+    fresh = []
+    for psi in batches:
+        _coupling_kernels._SCRATCH.__dict__.clear()  # no buffer kept: a fresh read
+        fresh.append(qubit_to_sectors(psi, n))
+    again = [qubit_to_sectors(psi, n) for psi in batches]  # buffers reused in a row
+    results: dict[int, list] = {}
+
+    def work(k: int) -> None:
+        results[k] = [qubit_to_sectors(batches[j], n) for j in (k, k + 2, k)]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in (0, 1):
+        for got, j in zip(results[k], (k, k + 2, k), strict=True):
+            assert got.keys() == fresh[j].keys()
+            for two_j in got:
+                np.testing.assert_array_equal(got[two_j], fresh[j][two_j])
+    for got, want in zip(again, fresh, strict=True):
+        for two_j in want:
+            np.testing.assert_array_equal(got[two_j], want[two_j])
