@@ -211,9 +211,9 @@ def _sector_memory(
     n: int, size: int, test_points: int, precision: str = "single", operators: str = "auto"
 ) -> _SectorMemory:
     """Memory of a spin-sector EQCNN job on the numba path (runtime not included)."""
+    from eqqnn._buffers import MAX_POOL_BYTES
     from eqqnn.data._cache import READ_BLOCK_BYTES
     from eqqnn.data._ground_state import SECTOR_SOLVER_BYTES_PER_AMPLITUDE
-    from eqqnn.sim._sector._buffers import MAX_POOL_BYTES
     from eqqnn.sim._sector._device import ON_THE_FLY_MIN_DIM
 
     d0 = singlet_dimension(n)

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from eqqnn.errors import DimensionError, InvalidParameterError, ProblemTooLargeError
-from eqqnn.symmetry._coupling_kernels import gather_slice
+from eqqnn.symmetry._coupling_kernels import gather_slice, release_slice
 from eqqnn.symmetry._spin_coupling import (
     MAX_STATE_QUBITS,
     _fixed_weight_strings,
@@ -183,4 +183,6 @@ def qubit_to_sectors(
             targets = targets[1:]
         blocks = couple_slice_columns(columns, n, two_m, _union_keys(n, two_m, targets))
         store(two_m, blocks, targets)
+    if middle_columns is not None and middle_columns.dtype == np.float64:
+        release_slice(middle_columns)  # coupled and stored: nothing refers to it
     return out

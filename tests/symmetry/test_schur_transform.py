@@ -106,8 +106,8 @@ def test_append_singlet_pairs_rejects_bad_input() -> None:
 
 
 def test_reused_read_buffers_never_mix_results_across_calls_or_threads() -> None:
-    """The slice read by ``gather_slice`` is kept for the next call of the same thread: two
-    calls in a row and two threads at once give what fresh buffers give."""
+    """The slice read by ``gather_slice`` comes from a pool and goes back to it: two calls
+    in a row and two threads at once give what fresh buffers give."""
     import threading
 
     from eqqnn.symmetry import _coupling_kernels
@@ -120,7 +120,7 @@ def test_reused_read_buffers_never_mix_results_across_calls_or_threads() -> None
         batches.append(psi / np.linalg.norm(psi, axis=1, keepdims=True))
     fresh = []
     for psi in batches:
-        _coupling_kernels._SCRATCH.__dict__.clear()  # no buffer kept: a fresh read
+        _coupling_kernels.SLICES.clear()  # no buffer kept: a fresh read
         fresh.append(qubit_to_sectors(psi, n))
     again = [qubit_to_sectors(psi, n) for psi in batches]  # buffers reused in a row
     results: dict[int, list] = {}

@@ -1,13 +1,10 @@
-r"""Sector kernels: the sparse operators of the adjacent transpositions of one sector.
-
-:class:`_SectorKernel` holds, for one ``(n, J)``, device and dtype, the Young-orthogonal
-tables of :math:`D_J(s_k)` and applies them (torch ``index_select`` and in-place
-arithmetic, or SciPy's CSR kernel split over a thread pool), and builds the
-:class:`_CsrOp` passes of the numba path: runs of relabelling transpositions fused into
-sparse products and gate plans (direct or conjugated from neighbouring wires), chosen by
-a cost model of rows read per pass.  Kernels are cached per sector by :func:`_kernel`
-(at most :data:`KERNEL_CACHE_SIZE`) and released by :func:`clear_sector_caches`.
-"""
+r""":class:`_SectorKernel` holds, for one ``(n, J)``, device and dtype, the Young-orthogonal
+tables of the adjacent transpositions :math:`D_J(s_k)` and applies them (torch
+``index_select`` and in-place arithmetic, or SciPy's CSR kernel over a thread pool), and
+builds the :class:`_CsrOp` passes of the numba path: relabelling transpositions fused into
+sparse products and gate plans (direct or conjugated from neighbouring wires), chosen by a
+cost model of rows read per pass.  Kernels are cached per sector by :func:`_kernel` (at
+most :data:`KERNEL_CACHE_SIZE`) and released by :func:`clear_sector_caches`."""
 
 from __future__ import annotations
 
@@ -24,11 +21,12 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from eqqnn._buffers import SCRATCH
 from eqqnn.sim._backend import real_dtype_of
 from eqqnn.sim._sector._algebra import _Algebra
-from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep
 from eqqnn.sim._sector._reduce import _axpby
+from eqqnn.symmetry._coupling_kernels import SLICES
 from eqqnn.symmetry._young_form import OFFDIAGONAL_SIGN, young_orthogonal_form
 
 try:  # one-pass CSR kernel (stable C entry point of scipy.sparse for 15+ years)
@@ -587,8 +585,8 @@ def _kernel(n: int, two_j: int, device: torch.device, dtype: torch.dtype) -> _Se
 
 
 def clear_sector_caches() -> None:
-    """Release the cached index tables of every sector (they can reach ~1 GB at n = 28,
-    the numba path's sweep tapes with them) and the pooled scratch buffers.
+    """Release the cached index tables of every sector (~1 GB at n = 28; sweep tapes with
+    them) and the pooled scratch buffers of the numba path and the Schur transform.
 
     Examples
     --------
@@ -598,3 +596,4 @@ def clear_sector_caches() -> None:
         _KERNELS.clear()
     young_orthogonal_form.cache_clear()  # type: ignore[attr-defined]
     SCRATCH.clear()
+    SLICES.clear()

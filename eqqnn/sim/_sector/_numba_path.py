@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from eqqnn._buffers import SCRATCH
 from eqqnn.errors import BackendError
 from eqqnn.sim._sector import _free_kernels as _free
 from eqqnn.sim._sector import _kernels
 from eqqnn.sim._sector import _numba_kernels as _nb
 from eqqnn.sim._sector import _numba_program as _tape
-from eqqnn.sim._sector._buffers import SCRATCH
 from eqqnn.sim._sector._compile import _GateStep, _Program, _Relabel
 from eqqnn.sim._sector._kernels import _CsrOp, _FreeOp, _SectorKernel
 from eqqnn.sim._sector._reduce import _planar_row_values
@@ -83,7 +83,7 @@ class _NumbaRun:
 
     def release(self, current: bool = True) -> None:
         """Hand this run's spare buffers (and ``cur`` if ``current``) back to
-        :data:`~eqqnn.sim._sector._buffers.SCRATCH`; the run is not used again.  Only for
+        :data:`~eqqnn._buffers.SCRATCH`; the run is not used again.  Only for
         runs whose every buffer this module allocated (``cur`` is never the caller's
         array: :func:`_numba_forward` starts from a copy)."""
         SCRATCH.give([*self.spare, self.cur] if current else self.spare)

@@ -1,12 +1,15 @@
-r"""Scratch arrays of the numba path, reused from one call to the next.
+r"""Scratch arrays reused from one call to the next: the numba sector path's state
+buffers (:data:`SCRATCH`) and the Schur transform's slice reads (their own pool in
+:mod:`eqqnn.symmetry._coupling_kernels`).
 
 A training step at n = 16 (batch 64) allocates about 10 MB of state buffers, a few
 arrays of 1.5–3 MB each.  Allocations that size are fresh pages from the operating
-system: every first touch of every 4 kB page is a fault.  :data:`SCRATCH` keeps the
+system: every first touch of every 4 kB page is a fault.  A :class:`BufferPool` keeps the
 buffers that a call hands back, by shape and dtype, and the next call of the same shape
 takes them, already mapped and often still in cache.  Measured in alternating fresh
-processes, the step went from 19.2 ms to 17.8 ms (median of four each); telling the C
-allocator to keep all freed memory gave 16.8 ms (``benchmarks/RESULTS.md``).
+processes, the sector step went from 19.2 ms to 17.8 ms (median of four each); telling
+the C allocator to keep all freed memory gave 16.8 ms (``benchmarks/RESULTS.md``).  The
+transform's two 6.6 MB slice outputs (n = 16, batch 64) cost 1.9 ms of faults per call.
 
 Only buffers of at most :data:`MAX_BUFFER_BYTES` are kept (above that, one pass over the
 buffer costs far more than mapping it), and at most :data:`MAX_POOL_BYTES` in all, so
@@ -91,5 +94,5 @@ class BufferPool:
             self._bytes = 0
 
 
-#: The pool of the numba path (released by ``clear_sector_caches()``).
+#: The pool of the numba sector path (released by ``clear_sector_caches()``).
 SCRATCH = BufferPool()
