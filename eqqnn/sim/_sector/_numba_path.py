@@ -13,6 +13,7 @@ the bytes they move and their floating-point operations (benchmarks).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -152,35 +153,34 @@ class _NumbaRun:
             self.cur, other = other, self.cur
         self.spare.append(other)
 
-    def forward_tape(self, prog: _Program, coefs: dict[int, tuple], owned: bool) -> bool:
+    def forward_tape(self, prog: _Program, coefs: _SlotCoefficients, owned: bool) -> bool:
         """All forward passes in one call; returns whether ``cur`` is owned (it is)."""
         tape = self._tape(prog, backward=False)
         if not tape.kinds.shape[0]:
             return owned
         if not owned:  # the sweep writes both buffers
             self.cur = self.cur.copy()
-        rows = _coefficient_rows(prog, coefs, 0, self.cur.dtype)
         other = self._next()
-        _tape.forward_sweep(*_tape.tape_arrays(tape), rows, self.cur, other)
+        _tape.forward_sweep(*_tape.tape_arrays(tape), coefs.forward, self.cur, other)
         self._finish_tape(tape, other)
         _count_tape(tape, self.cur)
         return True
 
-    def adjoint_tape(self, prog: _Program, coefs: dict[int, tuple]) -> dict[int, np.ndarray]:
+    def adjoint_tape(self, prog: _Program, coefs: _SlotCoefficients) -> dict[int, np.ndarray]:
         """The backward sweep of ``W = [ψ | μ]`` (``cur``, owned) in one call:
         ``{step: (m,) <μ|X_a|ψ>}``."""
         tape = self._tape(prog, backward=True)
-        slots = _gate_slots(prog)
-        dc = _coefficient_rows(prog, coefs, 1, self.cur.dtype)
-        xc, ms = _generator_rows(prog, coefs, self.cur.dtype)
+        ms, xc = coefs.ms, coefs.generators
         acc = np.zeros((len(ms), xc.shape[1], self.cur.shape[1] // 4), dtype=np.complex128)
         if tape.kinds.shape[0]:
             other = self._next()
-            _tape.adjoint_sweep(*_tape.tape_arrays(tape), dc, xc, ms, self.cur, other, acc)
+            _tape.adjoint_sweep(
+                *_tape.tape_arrays(tape), coefs.inverse, xc, ms, self.cur, other, acc
+            )
             self._finish_tape(tape, other)
             _count_tape(tape, self.cur, ms)
         sums = acc.sum(axis=2)
-        return {i: sums[slot, : ms[slot]] for i, slot in slots.items()}
+        return {i: sums[slot, : ms[slot]] for i, slot in coefs.slots.items()}
 
     def _complex(self, coef: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(coef, dtype=np.result_type(self.cur.dtype, np.complex64))
@@ -241,34 +241,39 @@ def _gate_slots(prog: _Program) -> dict[int, int]:
     return {i: slot for slot, i in enumerate(gates)}
 
 
-def _coefficient_rows(
-    prog: _Program, coefs: dict[int, tuple], which: int, real: np.dtype
-) -> np.ndarray:
-    """``(G, nb)`` coefficients ``coefs[i][which]`` of the gate steps, zero-padded."""
-    slots = _gate_slots(prog)
-    width = max((prog.steps[i].algebra.size for i in slots), default=1)
-    rows = np.zeros((max(1, len(slots)), width), dtype=np.result_type(real, np.complex64))
-    for i, slot in slots.items():
-        c = np.asarray(coefs[i][which]).ravel()
-        rows[slot, : c.shape[0]] = c
-    return rows
+@dataclass(frozen=True)
+class _SlotCoefficients:
+    r"""The gate steps' coefficients as the tape kernels read them, one row per slot,
+    zero-padded: ``forward`` / ``inverse`` ``(G, nb)`` (of ``U`` and ``U^\dagger``),
+    ``generators`` ``(G, m_max, nb)`` and ``ms`` ``(G,)`` their counts.  Built once per
+    call and shared by every taped sector."""
 
+    slots: dict[int, int]
+    forward: np.ndarray
+    inverse: np.ndarray
+    generators: np.ndarray
+    ms: np.ndarray
 
-def _generator_rows(
-    prog: _Program, coefs: dict[int, tuple], real: np.dtype
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(G, m_max, nb)`` generator coefficients of the gate steps and ``(G,)`` their ``m``."""
-    slots = _gate_slots(prog)
-    width = max((prog.steps[i].algebra.size for i in slots), default=1)
-    ms = np.zeros(max(1, len(slots)), dtype=np.int32)
-    for i, slot in slots.items():
-        ms[slot] = len(coefs[i][2])
-    rows = np.zeros((ms.shape[0], int(ms.max()), width), dtype=np.result_type(real, np.complex64))
-    for i, slot in slots.items():
-        if ms[slot]:
-            x = np.asarray(coefs[i][2]).reshape(ms[slot], -1)
-            rows[slot, :, : x.shape[1]] = x
-    return rows, ms
+    @classmethod
+    def build(cls, prog: _Program, coefs: dict[int, tuple], real: np.dtype) -> _SlotCoefficients:
+        slots = _gate_slots(prog)
+        g = max(1, len(slots))
+        width = max((prog.steps[i].algebra.size for i in slots), default=1)
+        ms = np.zeros(g, dtype=np.int32)
+        for i, slot in slots.items():
+            ms[slot] = len(coefs[i][2])
+        dtype = np.result_type(real, np.complex64)
+        forward = np.zeros((g, width), dtype=dtype)
+        inverse = np.zeros((g, width), dtype=dtype)
+        generators = np.zeros((g, int(ms.max()), width), dtype=dtype)
+        for i, slot in slots.items():
+            c, d, x = coefs[i]
+            forward[slot, : np.size(c)] = np.ravel(c)
+            inverse[slot, : np.size(d)] = np.ravel(d)
+            if ms[slot]:
+                x = np.asarray(x).reshape(ms[slot], -1)
+                generators[slot, :, : x.shape[1]] = x
+        return cls(slots, forward, inverse, generators, ms)
 
 
 def _count_tape(tape: _tape.SweepTape, x: np.ndarray, ms: np.ndarray | None = None) -> None:
@@ -333,11 +338,13 @@ def _numba_forward(
     params: torch.Tensor,
     coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
     free: bool = False,
+    slot_rows: list[_SlotCoefficients] | None = None,
 ) -> tuple[list[_NumbaRun], list[bool]]:
     """Run the gates on every sector; ``owned[j]``: ``runs[j].cur`` is a buffer of this call.
 
     ``coefs`` (if given) receives :meth:`_GateStep.coefficients` of every gate step, by
-    index in ``prog.steps``, for the backward sweep."""
+    index in ``prog.steps``, and ``slot_rows`` (if given) the :class:`_SlotCoefficients`
+    built for taped sectors, for the backward sweep."""
     _nb.set_threads(torch.get_num_threads())
     theta = params.detach().to("cpu", torch.float64)
     runs = [_NumbaRun(s.kernel, _planar_copy(s.data), _is_large(s.data), free) for s in sectors]
@@ -346,9 +353,14 @@ def _numba_forward(
     for i, step in enumerate(prog.steps):
         if not isinstance(step, _Relabel):
             coefs[i] = step.coefficients(theta)
+    rows: _SlotCoefficients | None = None
     for j, run in enumerate(runs):
         if run.taped:
-            owned[j] = run.forward_tape(prog, coefs, owned[j])
+            if rows is None:  # once for every taped sector, and for the backward sweep
+                rows = _SlotCoefficients.build(prog, coefs, run.cur.dtype)
+                if slot_rows is not None:
+                    slot_rows.append(rows)
+            owned[j] = run.forward_tape(prog, rows, owned[j])
             continue
         for i, step in enumerate(prog.steps):
             if isinstance(step, _Relabel):
@@ -391,7 +403,8 @@ class _NumbaExpectation(torch.autograd.Function):
     ) -> torch.Tensor:
         coefs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         with torch.no_grad():
-            runs, _ = _numba_forward(prog, sectors, params, coefs, free)
+            slot_rows: list[_SlotCoefficients] = []
+            runs, _ = _numba_forward(prog, sectors, params, coefs, free, slot_rows)
             c = prog.readout.constant
             assert c is not None
             value = None
@@ -418,6 +431,7 @@ class _NumbaExpectation(torch.autograd.Function):
         ctx.params_meta = (params.dtype, params.device)
         ctx.theta = params.detach().to("cpu", torch.float64)
         ctx.coefs = coefs
+        ctx.slot_rows = slot_rows
         return value.to(params.dtype)
 
     @staticmethod
@@ -444,7 +458,10 @@ class _NumbaExpectation(torch.autograd.Function):
         coefs = ctx.coefs
         # taped runs sweep first; their overlaps join the others' in run order, so the
         # sums (and gradients) are bitwise those of one call per pass
-        taped = {j: run.adjoint_tape(prog, coefs) for j, run in enumerate(runs) if run.taped}
+        rows = ctx.slot_rows[0] if ctx.slot_rows else None
+        if rows is None and any(run.taped for run in runs):  # taped here only (W is wider)
+            rows = _SlotCoefficients.build(prog, coefs, runs[0].cur.dtype)
+        taped = {j: run.adjoint_tape(prog, rows) for j, run in enumerate(runs) if run.taped}
         for i in range(len(prog.steps) - 1, -1, -1):
             step = prog.steps[i]
             if isinstance(step, _Relabel):
