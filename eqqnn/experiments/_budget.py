@@ -312,14 +312,17 @@ def job_memory(job: Job, cache: object = True, *, solve: bool = True) -> float:
     return _RUNTIME_BYTES + memory
 
 
+def _cached(grid: Any, store: Any) -> bool:
+    """Whether ``store`` (a dataset cache or None) holds ``grid``'s sector states."""
+    sector = grid.replace(state_form="sector")
+    return store is not None and store.path_for(sector.cache_params()).exists()
+
+
 def _test_split_cached(n: int, test_points: int, cache: object = True) -> bool:
     """Whether the dataset cache holds the sector test split a job at ``n`` reads."""
     from eqqnn.data import DatasetConfig, as_cache
 
-    store = as_cache(cache)
-    grid = DatasetConfig.test_grid(n, test_points, diagnostics=False)
-    sector = grid.replace(state_form="sector")
-    return store is not None and store.path_for(sector.cache_params()).exists()
+    return _cached(DatasetConfig.test_grid(n, test_points, diagnostics=False), as_cache(cache))
 
 
 def guard_job_memory(job: Job, cache: object = True) -> None:
@@ -361,9 +364,8 @@ def _sector_points_to_solve(config: CompareConfig, n: int, cache: object) -> tup
     store = as_cache(cache)
     missing, test_missing = 0, False
     for k, grid in enumerate(grids):
-        sector = grid.replace(state_form="sector")
-        if store is None or not store.path_for(sector.cache_params()).exists():
-            missing += len(sector.ratio_values())
+        if not _cached(grid, store):
+            missing += len(grid.ratio_values())
             test_missing = test_missing or k == 0
     return missing, test_missing
 
