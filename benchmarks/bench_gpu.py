@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _timing import call_times
 
 
 def peak_bandwidth(device: torch.device) -> float | None:
@@ -70,13 +71,7 @@ def _time_step(model: Any, x: torch.Tensor, repeats: int) -> float:
         model(x).sum().backward()
         _sync(x.device)
 
-    step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    return min(call_times(step, repeats))
 
 
 def run_engine(

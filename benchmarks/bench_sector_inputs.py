@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import torch
+from _timing import call_times
 
 from eqqnn.circuits import su2_qcnn
 from eqqnn.data import BondAlternatingHeisenberg
@@ -33,13 +33,7 @@ from eqqnn.symmetry._spin_coupling import qubit_to_sector
 
 
 def _median(fn, repeats: int) -> float:
-    fn()  # warm: compile, caches
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(call_times(fn, repeats))  # after a warm call: compile, caches
 
 
 def _step(model: QuantumClassifier, x: torch.Tensor) -> None:

@@ -30,6 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import call_times
 from bench_spin_sector import _singlets
 
 DEFAULT_SIZES = ("8:4", "12:8", "12:64", "16:16", "16:64", "20:4", "20:16")
@@ -72,11 +73,7 @@ def _time(n: int, batch: int, rounds: int, repeats: int) -> dict[str, float]:
         for _ in range(rounds):
             for mode in modes:
                 use(mode)
-                times = []
-                for _ in range(repeats):
-                    t0 = time.perf_counter()
-                    step()
-                    times.append(time.perf_counter() - t0)
+                times = call_times(step, repeats, warm=False)
                 medians[mode].append(float(np.median(times)))
     finally:
         _numba_path.TAPED, _numba_path.TAPE_MAX_ENTRIES = True, limit
