@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -143,12 +142,7 @@ def run_peer(peer: str, n: int, batch: int, repeats: int) -> float | None:
                 model(x)
 
     try:
-        step()
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t)
+        times = call_times(step, repeats)
     except Exception as exc:  # out of memory or a device error: the end of its range
         print(f"  {peer} n = {n}: failed ({type(exc).__name__}: {exc})")
         return None
